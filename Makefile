@@ -1,0 +1,41 @@
+# slahmr-opt: two commands on a fresh machine: `make demo` and `make test`.
+PYTHON_SYS ?= python3
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+PIP        := $(PY) -m pip
+STAMP      := $(VENV)/.installed
+OUT        ?= runs
+
+.PHONY: install demo test test-slow bench lint format clean
+
+# Idempotent install: re-runs only when the package metadata or the pins change.
+# constraints.txt pins torch to the CPU wheel so that pip never pulls a CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/slahmr-opt demo --out $(OUT)/demo
+
+test: install
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: install
+	$(PY) -m pytest -q -m slow
+
+bench: install
+	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 300 --scenes 2 --json $(OUT)/bench.json
+
+lint: install
+	$(VENV)/bin/ruff check slahmr_opt tests examples
+	$(VENV)/bin/ruff format --check slahmr_opt tests examples
+
+format: install
+	$(VENV)/bin/ruff format slahmr_opt tests examples
+	$(VENV)/bin/ruff check --fix slahmr_opt tests examples
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Metrics (WHAM/GVHMR protocol) and benchmark tables."""

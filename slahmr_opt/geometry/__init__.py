@@ -1,0 +1,1 @@
+"""Rotations, camera projection, planes and similarity alignment."""

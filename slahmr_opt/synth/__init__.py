@@ -1,0 +1,1 @@
+"""Procedural motion and synthetic scenes with exact ground truth."""
