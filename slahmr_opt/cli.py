@@ -6,25 +6,12 @@ Each subcommand is a small function; heavy imports happen inside it so that ``--
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-
-def _write_json(path: str | os.PathLike, payload: object) -> Path:
-    """Write JSON atomically (temp file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(payload, fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
-    return path
+from slahmr_opt.io.atomic import write_json_atomic
 
 
 # ---------------------------------------------------------------------------- body commands
@@ -74,24 +61,156 @@ def _body_summary(body) -> dict:
 
 
 def _cmd_bench_body(args: argparse.Namespace) -> int:
+    import torch
+
     from slahmr_opt.body import BodyModel
     from slahmr_opt.body.benchmark import time_body_paths, timings_to_dict
-
-    import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
     body = BodyModel.resolve(args.body)
     timings = time_body_paths(body, frames=args.frames, repeats=args.repeats)
-    print(f"body model: {body.source} ({body.model_type}), batch {args.frames} frames, "
-          f"{torch.get_num_threads()} threads; seconds per 1000 frames")
+    print(
+        f"body model: {body.source} ({body.model_type}), batch {args.frames} frames, "
+        f"{torch.get_num_threads()} threads; seconds per 1000 frames"
+    )
     print(f"{'path':<18}{'forward':>12}{'fwd+bwd':>12}")
     for t in timings:
         print(f"{t.path:<18}{t.forward_s:>12.4f}{t.forward_backward_s:>12.4f}")
     if args.json:
-        _write_json(args.json, {"body": body.source, "frames": args.frames,
-                                "threads": torch.get_num_threads(),
-                                "seconds_per_1000_frames": timings_to_dict(timings)})
+        write_json_atomic(
+            args.json,
+            {
+                "body": body.source,
+                "frames": args.frames,
+                "threads": torch.get_num_threads(),
+                "seconds_per_1000_frames": timings_to_dict(timings),
+            },
+        )
+        print(f"wrote {args.json}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- synthetic world
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.synth.scene import write_synthetic_scene
+
+    body = BodyModel.resolve(args.body)
+    out = write_synthetic_scene(
+        args.out,
+        num_people=args.people,
+        num_frames=args.frames,
+        preset=args.preset,
+        camera=args.camera,
+        seed=args.seed,
+        body=body,
+    )
+    print(
+        f"wrote synthetic scene ({args.people} people, {args.frames} frames, preset "
+        f"{args.preset}, camera {args.camera}, seed {args.seed}) to {out}"
+    )
+    return 0
+
+
+def _parse_alpha(text: str) -> float | str:
+    if text in ("slam", "median"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"--alpha: expected 'slam', 'median' or a number, got {text!r}") from None
+    if value <= 0:
+        raise ValueError(f"--alpha: expected a positive number, got {value}")
+    return value
+
+
+def _cmd_naive(args: argparse.Namespace) -> int:
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.io.results import save_estimate
+    from slahmr_opt.io.scene_folder import load_scene
+    from slahmr_opt.result import WorldEstimate
+    from slahmr_opt.solver.world_init import naive_composition
+
+    scene = load_scene(args.scene)
+    body = BodyModel.resolve(args.body)
+    people, alpha = naive_composition(scene, body, alpha=_parse_alpha(args.alpha))
+    estimate = WorldEstimate(
+        people=people,
+        alpha=alpha,
+        cameras=scene.cameras,
+        fps=scene.fps,
+        method=f"naive-{args.alpha}",
+    )
+    out = save_estimate(estimate, args.out)
+    print(f"naive composition of {len(people)} people at α = {alpha:.4f} written to {out}")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.eval.evaluate import evaluate_estimate
+    from slahmr_opt.eval.metrics import format_table
+    from slahmr_opt.io.results import load_estimate
+    from slahmr_opt.io.scene_folder import load_ground_truth
+
+    estimate = load_estimate(args.result)
+    gt = load_ground_truth(args.gt)
+    body = BodyModel.resolve(args.body)
+    report = evaluate_estimate(
+        estimate.people,
+        gt,
+        body,
+        alpha=estimate.alpha,
+        cameras=estimate.cameras,
+        floor=estimate.floor,
+        with_pve=args.pve,
+        root_source=args.root_source,
+        tail=args.tail,
+    )
+    summary = report.summary()
+    print(format_table({estimate.method: summary}))
+    if args.json:
+        write_json_atomic(
+            args.json,
+            {
+                "result": str(args.result),
+                "gt": str(args.gt),
+                "method": estimate.method,
+                "metrics": summary,
+            },
+        )
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.eval.bench import BenchConfig, run_benchmark
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = BenchConfig(
+        preset=args.preset,
+        people=args.people,
+        frames=args.frames,
+        scenes=args.scenes,
+        seed=args.seed,
+        camera=args.camera,
+        with_pve=not args.no_pve,
+    )
+    result = run_benchmark(config, body=BodyModel.resolve(args.body))
+    print(
+        f"synthetic benchmark: preset {config.preset}, {config.scenes} scenes × "
+        f"{config.people} people × {config.frames} frames, camera {config.camera}, "
+        f"seeds {config.seed}..{config.seed + config.scenes - 1}"
+    )
+    print(result.table())
+    print("seconds per scene: " + ", ".join(f"{k}: {v:.2f}" for k, v in result.seconds.items()))
+    if args.json:
+        write_json_atomic(args.json, result.to_json())
         print(f"wrote {args.json}")
     return 0
 
@@ -117,6 +236,68 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.set_defaults(func=_cmd_demo)
 
+    p = sub.add_parser(
+        "synth", help="make a synthetic scene folder with exact ground truth (gt.npz)"
+    )
+    p.add_argument("--preset", default="medium", help="noise preset: none, easy, medium, hard")
+    p.add_argument("--people", type=int, default=2, help="people in the scene (1-4)")
+    p.add_argument("--frames", type=int, default=300, help="frames (30 fps)")
+    p.add_argument("--camera", default="handheld", help="static, pan_tilt, handheld or orbit")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--body", default=None, help="SMPL file for the people (default: stand-in)")
+    p.add_argument("--out", required=True, help="scene folder to write")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser(
+        "naive",
+        help="the naive composition baseline: per-frame SMPL put in the "
+        "world by the SLAM cameras; writes a result folder",
+    )
+    p.add_argument("scene", help="scene folder")
+    p.add_argument("--out", required=True, help="result folder to write")
+    p.add_argument(
+        "--alpha",
+        default="median",
+        help="world scale: 'slam' (α = 1), 'median' (default) or a number",
+    )
+    p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
+    p.set_defaults(func=_cmd_naive)
+
+    p = sub.add_parser("eval", help="score a result folder against a synthetic scene's gt.npz")
+    p.add_argument("result", help="result folder")
+    p.add_argument("--gt", required=True, help="gt.npz or the scene folder holding it")
+    p.add_argument("--json", default=None, help="also write the metrics to this JSON file")
+    p.add_argument("--pve", action="store_true", help="also compute PVE (full meshes)")
+    p.add_argument(
+        "--root-source",
+        default="pelvis",
+        choices=["pelvis", "transl"],
+        help="root used by RTE (GVHMR/TRAM: pelvis; WHAM: transl)",
+    )
+    p.add_argument(
+        "--tail",
+        default="gvhmr",
+        choices=["gvhmr", "wham", "tram"],
+        help="how the last partial 100-frame chunk is handled",
+    )
+    p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("bench", help="benchmark the methods on seeded synthetic scenes")
+    p.add_argument("--preset", default="medium")
+    p.add_argument("--people", type=int, default=2)
+    p.add_argument("--frames", type=int, default=300)
+    p.add_argument("--scenes", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--camera", default="mixed", help="camera rig, or 'mixed' to cycle handheld/orbit/pan_tilt"
+    )
+    p.add_argument("--no-pve", action="store_true", help="skip PVE (no full meshes)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
+    p.add_argument("--json", default=None, help="also write the table to this JSON file")
+    p.set_defaults(func=_cmd_bench)
+
     p = sub.add_parser("convert", help="turn a SMPL/SMPL-H/SMPL-X .pkl (chumpy) into a clean .npz")
     p.add_argument("src", help="the model .pkl (or .npz) file")
     p.add_argument("dst", help="the .npz to write")
@@ -124,12 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("body-info", help="summarise a body model (default: the open stand-in)")
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
-    p.add_argument("--standin-path", action="store_true",
-                   help="also print where the stand-in body file is cached")
+    p.add_argument(
+        "--standin-path",
+        action="store_true",
+        help="also print where the stand-in body file is cached",
+    )
     p.set_defaults(func=_cmd_body_info)
 
-    p = sub.add_parser("bench-body",
-                       help="time the joints / landmarks / mesh evaluation paths per 1000 frames")
+    p = sub.add_parser(
+        "bench-body", help="time the joints / landmarks / mesh evaluation paths per 1000 frames"
+    )
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
     p.add_argument("--frames", type=int, default=1000, help="batch size (default 1000)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs; the best is kept")

@@ -64,16 +64,22 @@ def body_demo(out: Path) -> dict:
         joints, landmarks = body.keypoints(zero, walk, betas0)
     heights = [float(m[:, 1].max() - m[:, 1].min()) for m in meshes]
     png = meshes_to_png(
-        [m.numpy() for m in meshes], body.faces, out / "standin.png",
+        [m.numpy() for m in meshes],
+        body.faces,
+        out / "standin.png",
         titles=["T-pose, β=0", "walking pose, β=0", "walking pose, β0=+2 (taller)"],
     )
     timings = time_body_paths(body, frames=1000, repeats=2)
     print("== stand-in body ==")
-    print(f"built/loaded in {built:.2f} s from the cache: {body.source}, {body.model_type}, "
-          f"{meshes[0].shape[0]} vertices, {body.faces.shape[0]} faces, {body.num_joints} joints")
+    print(
+        f"built/loaded in {built:.2f} s from the cache: {body.source}, {body.model_type}, "
+        f"{meshes[0].shape[0]} vertices, {body.faces.shape[0]} faces, {body.num_joints} joints"
+    )
     print(f"height: T-pose β=0 {heights[0]:.3f} m, β0=+2 {heights[2]:.3f} m")
-    print(f"walking pose: {joints.shape[-2]} joints, {landmarks.shape[-2]} landmarks, "
-          f"left big toe at {landmarks[0, 5].numpy().round(3)} m")
+    print(
+        f"walking pose: {joints.shape[-2]} joints, {landmarks.shape[-2]} landmarks, "
+        f"left big toe at {landmarks[0, 5].numpy().round(3)} m"
+    )
     print("evaluation paths, seconds per 1000 frames (forward / forward+backward):")
     for t in timings:
         print(f"  {t.path:<18} {t.forward_s:8.4f} / {t.forward_backward_s:8.4f}")

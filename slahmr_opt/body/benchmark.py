@@ -55,12 +55,14 @@ def time_body_paths(
     scale = 1000.0 / frames
     results = []
     for name, flags in paths.items():
+
         def run(backward: bool, flags=flags) -> float:
             inputs = [x.clone().requires_grad_(backward) for x in (go, bp, betas, transl)]
             start = time.perf_counter()
             out = body(*inputs, **flags)
-            loss = sum(x.square().sum() for x in (out.joints, out.landmarks, out.vertices)
-                       if x is not None)
+            loss = sum(
+                x.square().sum() for x in (out.joints, out.landmarks, out.vertices) if x is not None
+            )
             if backward:
                 loss.backward()
             return time.perf_counter() - start

@@ -34,7 +34,8 @@ from smplx.vertex_ids import vertex_ids as SMPLX_VERTEX_IDS
 from torch import Tensor, nn
 
 from slahmr_opt.body.joint_maps import LANDMARK_NAMES
-from slahmr_opt.body.model_files import infer_model_type, read_model_file, write_npz_atomic
+from slahmr_opt.body.model_files import infer_model_type, read_model_file
+from slahmr_opt.io.atomic import write_npz_atomic
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ class BodyModel(nn.Module):
         super().__init__()
         model_type = model_type or infer_model_type(data, source)
         if model_type not in ("smpl", "smplh", "smplx"):
-            raise ValueError(f"{source}: model_type must be smpl, smplh or smplx, got {model_type!r}")
+            raise ValueError(
+                f"{source}: model_type must be smpl, smplh or smplx, got {model_type!r}"
+            )
         available = int(np.asarray(data["shapedirs"]).shape[-1])
         if model_type == "smplx":
             available = min(available, 300)
@@ -107,7 +110,9 @@ class BodyModel(nn.Module):
         self.register_buffer("parents", m.parents.clone(), persistent=False)
 
         shapedirs = m.shapedirs[..., :num_betas]  # (V, 3, S)
-        self.register_buffer("joint_template0", vertices2joints(m.J_regressor, m.v_template[None])[0])
+        self.register_buffer(
+            "joint_template0", vertices2joints(m.J_regressor, m.v_template[None])[0]
+        )
         # J(β) = J0 + Σ_s β_s · J_s, with J_s = J_regressor @ shapedirs[..., s]
         self.register_buffer(
             "joint_shapedirs", torch.einsum("jv,vcs->jcs", m.J_regressor, shapedirs)
@@ -147,7 +152,11 @@ class BodyModel(nn.Module):
             stored = data.get("gender")
             gender = str(np.asarray(stored)) if stored is not None else _gender_from_name(path)
         return cls(
-            data, model_type=model_type, gender=gender, num_betas=num_betas, source=str(path),
+            data,
+            model_type=model_type,
+            gender=gender,
+            num_betas=num_betas,
+            source=str(path),
             dtype=dtype,
         )
 
@@ -163,8 +172,9 @@ class BodyModel(nn.Module):
 
         path = standin_path(cache_dir)
         data = read_model_file(path)
-        model = cls(data, model_type="smpl", gender="neutral", num_betas=10, source="stand-in",
-                    dtype=dtype)
+        model = cls(
+            data, model_type="smpl", gender="neutral", num_betas=10, source="stand-in", dtype=dtype
+        )
         return model
 
     @classmethod
@@ -211,7 +221,9 @@ class BodyModel(nn.Module):
             (..., J, 3) axis-angle per joint.
         """
         if global_orient.shape[-1] != 3:
-            raise ValueError(f"global_orient: expected shape (..., 3), got {tuple(global_orient.shape)}")
+            raise ValueError(
+                f"global_orient: expected shape (..., 3), got {tuple(global_orient.shape)}"
+            )
         lead = global_orient.shape[:-1]
         if body_pose.shape[:-1] == lead and body_pose.shape[-1] % 3 == 0:
             body_pose = body_pose.reshape(*lead, -1, 3)
@@ -225,8 +237,10 @@ class BodyModel(nn.Module):
             body_pose = body_pose[..., :NUM_SHARED_BODY_JOINTS, :]
             k = NUM_SHARED_BODY_JOINTS
         if k > self.num_joints - 1:
-            raise ValueError(f"body_pose has {k} joints, the {self.model_type} model has "
-                             f"{self.num_joints - 1} after the pelvis")
+            raise ValueError(
+                f"body_pose has {k} joints, the {self.model_type} model has "
+                f"{self.num_joints - 1} after the pelvis"
+            )
         pad = self.num_joints - 1 - k
         parts = [global_orient[..., None, :], body_pose]
         if pad:
@@ -293,22 +307,26 @@ class BodyModel(nn.Module):
 
         return BodyOutput(shape(out_joints), shape(out_landmarks), shape(out_vertices))
 
-    def joints(self, global_orient: Tensor, body_pose: Tensor, betas: Tensor,
-               transl: Tensor | None = None) -> Tensor:
+    def joints(
+        self, global_orient: Tensor, body_pose: Tensor, betas: Tensor, transl: Tensor | None = None
+    ) -> Tensor:
         """Posed joints only, (..., J, 3). See :meth:`forward`."""
         return self.forward(global_orient, body_pose, betas, transl).joints
 
-    def keypoints(self, global_orient: Tensor, body_pose: Tensor, betas: Tensor,
-                  transl: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def keypoints(
+        self, global_orient: Tensor, body_pose: Tensor, betas: Tensor, transl: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """Joints and landmarks in one pass: ((..., J, 3), (..., L, 3))."""
         out = self.forward(global_orient, body_pose, betas, transl, landmarks=True)
         return out.joints, out.landmarks
 
-    def vertices(self, global_orient: Tensor, body_pose: Tensor, betas: Tensor,
-                 transl: Tensor | None = None) -> Tensor:
+    def vertices(
+        self, global_orient: Tensor, body_pose: Tensor, betas: Tensor, transl: Tensor | None = None
+    ) -> Tensor:
         """The full posed mesh, (..., V, 3). See :meth:`forward`."""
-        return self.forward(global_orient, body_pose, betas, transl, joints=False,
-                            vertices=True).vertices
+        return self.forward(
+            global_orient, body_pose, betas, transl, joints=False, vertices=True
+        ).vertices
 
     # ------------------------------------------------------------------ internals
     def _pad_betas(self, betas: Tensor) -> Tensor:
@@ -332,13 +350,22 @@ class BodyModel(nn.Module):
     def _mesh(self, pose: Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
         m = self.smplx_model
         return smplx.lbs.lbs(
-            betas, pose.reshape(pose.shape[0], -1), m.v_template, m.shapedirs[..., : self.num_betas],
-            m.posedirs, m.J_regressor, self.parents, m.lbs_weights, pose2rot=True,
+            betas,
+            pose.reshape(pose.shape[0], -1),
+            m.v_template,
+            m.shapedirs[..., : self.num_betas],
+            m.posedirs,
+            m.J_regressor,
+            self.parents,
+            m.lbs_weights,
+            pose2rot=True,
         )
 
     def extra_repr(self) -> str:
-        return (f"model_type={self.model_type}, gender={self.gender}, num_betas={self.num_betas}, "
-                f"num_joints={self.num_joints}, source={self.source}")
+        return (
+            f"model_type={self.model_type}, gender={self.gender}, num_betas={self.num_betas}, "
+            f"num_joints={self.num_joints}, source={self.source}"
+        )
 
 
 def _gender_from_name(path: str | os.PathLike) -> str:
@@ -366,8 +393,13 @@ def _build_smplx_quiet(
     data: Mapping[str, Any], model_type: str, gender: str, num_betas: int, dtype: torch.dtype
 ) -> nn.Module:
     common = dict(
-        create_global_orient=False, create_body_pose=False, create_betas=False,
-        create_transl=False, num_betas=num_betas, dtype=dtype, gender=gender,
+        create_global_orient=False,
+        create_body_pose=False,
+        create_betas=False,
+        create_transl=False,
+        num_betas=num_betas,
+        dtype=dtype,
+        gender=gender,
     )
     arrays = {k: v for k, v in data.items()}
     if model_type == "smpl":
@@ -377,17 +409,31 @@ def _build_smplx_quiet(
             arrays.setdefault(f"hands_components{side}", np.eye(45))
             arrays.setdefault(f"hands_mean{side}", np.zeros(45))
         return smplx.SMPLH(
-            model_path=None, data_struct=Struct(**arrays), use_pca=False, flat_hand_mean=True,
-            create_left_hand_pose=False, create_right_hand_pose=False, **common,
+            model_path=None,
+            data_struct=Struct(**arrays),
+            use_pca=False,
+            flat_hand_mean=True,
+            create_left_hand_pose=False,
+            create_right_hand_pose=False,
+            **common,
         )
     # smplx.SMPLX only reads from a file: hand it a clean temporary npz.
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_npz_atomic(Path(tmp) / "model.npz", {
-            k: np.asarray(v) for k, v in arrays.items() if np.asarray(v).dtype != object
-        })
+        path = write_npz_atomic(
+            Path(tmp) / "model.npz",
+            {k: np.asarray(v) for k, v in arrays.items() if np.asarray(v).dtype != object},
+        )
         return smplx.SMPLX(
-            model_path=str(path), ext="npz", use_pca=False, flat_hand_mean=True,
-            create_left_hand_pose=False, create_right_hand_pose=False, create_jaw_pose=False,
-            create_leye_pose=False, create_reye_pose=False, create_expression=False,
-            use_face_contour=False, **common,
+            model_path=str(path),
+            ext="npz",
+            use_pca=False,
+            flat_hand_mean=True,
+            create_left_hand_pose=False,
+            create_right_hand_pose=False,
+            create_jaw_pose=False,
+            create_leye_pose=False,
+            create_reye_pose=False,
+            create_expression=False,
+            use_face_contour=False,
+            **common,
         )

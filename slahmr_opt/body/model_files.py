@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from slahmr_opt.io.atomic import write_npz_atomic
+
 MODEL_TYPES = ("smpl", "smplh", "smplx")
 
 # Number of joints of each model type (rows of ``J_regressor``).
 NUM_JOINTS = {"smpl": 24, "smplh": 52, "smplx": 55}
 
-_REQUIRED_KEYS = ("v_template", "f", "J_regressor", "weights", "shapedirs", "posedirs", "kintree_table")
+_REQUIRED_KEYS = (
+    "v_template",
+    "f",
+    "J_regressor",
+    "weights",
+    "shapedirs",
+    "posedirs",
+    "kintree_table",
+)
 
 
 class _ChumpyPlaceholder:
@@ -44,7 +53,13 @@ class _ModelUnpickler(pickle.Unpickler):
     """Unpickler that never imports chumpy and refuses classes outside a small allow-list."""
 
     _ALLOWED_PREFIXES = (
-        "numpy", "scipy.sparse", "builtins", "collections", "copy_reg", "copyreg", "_codecs",
+        "numpy",
+        "scipy.sparse",
+        "builtins",
+        "collections",
+        "copy_reg",
+        "copyreg",
+        "_codecs",
     )
 
     def find_class(self, module: str, name: str) -> Any:
@@ -55,7 +70,8 @@ class _ModelUnpickler(pickle.Unpickler):
                 module = "builtins"
             return super().find_class(module, name)
         raise pickle.UnpicklingError(
-            f"model file refers to class {module}.{name}, which a body-model file should not contain"
+            f"model file refers to class {module}.{name}, "
+            "which a body-model file should not contain"
         )
 
 
@@ -110,7 +126,9 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
             except Exception as exc:  # noqa: BLE001 - report any unpickling failure the same way
                 raise ValueError(f"{path}: cannot read as a SMPL-family pickle: {exc}") from exc
         if not isinstance(data, Mapping):
-            raise ValueError(f"{path}: expected a dict of model arrays, found {type(data).__name__}")
+            raise ValueError(
+                f"{path}: expected a dict of model arrays, found {type(data).__name__}"
+            )
     else:
         raise ValueError(f"{path}: expected a .pkl or .npz body model file, got '{suffix}'")
     data = _clean(data)
@@ -166,27 +184,3 @@ def convert_model_file(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
             continue
         arrays[key] = arr
     return write_npz_atomic(dst, arrays)
-
-
-def write_npz_atomic(dst: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> Path:
-    """Write arrays to ``dst`` (an ``.npz``) through a temporary file and a rename.
-
-    Args:
-        dst: destination path; its folder is created if needed.
-        arrays: name → array.
-
-    Returns:
-        the destination path.
-    """
-    dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=dst.name + ".", suffix=".tmp.npz", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, dst)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return dst

@@ -1,8 +1,9 @@
 """Pinhole cameras: world→camera transforms, projection, and c2w/w2c and quaternion conversions.
 
-Conventions (docs/conventions.md): extrinsics are world→camera ``R (…, 3, 3)``, ``t (…, 3)`` with
-``X_cam = R X_world + α t`` (``t`` in SLAM units, α the world scale); OpenCV axes (x right,
-y down, z forward); intrinsics ``(fx, fy, cx, cy)`` in pixels; ``u = fx·x/z + cx``, ``v = fy·y/z + cy``.
+Conventions (docs/conventions.md): extrinsics are world→camera ``R (…, 3, 3)``, ``t (…, 3)``
+with ``X_cam = R X_world + α t`` (``t`` in SLAM units, α the world scale); OpenCV axes (x right,
+y down, z forward); intrinsics ``(fx, fy, cx, cy)`` in pixels;
+``u = fx·x/z + cx``, ``v = fy·y/z + cy``.
 All functions work on torch tensors with any leading batch shape.
 """
 
@@ -108,12 +109,12 @@ def quat_wxyz_to_rotmat(q: Tensor) -> Tensor:
 
 
 def rotmat_to_quat_xyzw(R: Tensor) -> Tensor:
-    """Rotation matrices → unit quaternions (qx, qy, qz, qw), scalar last: (..., 3, 3) → (..., 4)."""
+    """Rotation matrices (..., 3, 3) → unit quaternions (qx, qy, qz, qw), scalar last (..., 4)."""
     return roma.rotmat_to_unitquat(R)
 
 
 def rotmat_to_quat_wxyz(R: Tensor) -> Tensor:
-    """Rotation matrices → unit quaternions (qw, qx, qy, qz), scalar first: (..., 3, 3) → (..., 4)."""
+    """Rotation matrices (..., 3, 3) → unit quaternions (qw, qx, qy, qz), scalar first."""
     return roma.quat_xyzw_to_wxyz(roma.rotmat_to_unitquat(R))
 
 

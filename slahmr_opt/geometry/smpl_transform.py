@@ -39,7 +39,11 @@ def transform_smpl(
 
 
 def camera_to_world_smpl(
-    R_w2c: Tensor, t_w2c: Tensor, global_orient: Tensor, transl: Tensor, pelvis_rest: Tensor,
+    R_w2c: Tensor,
+    t_w2c: Tensor,
+    global_orient: Tensor,
+    transl: Tensor,
+    pelvis_rest: Tensor,
     alpha: Tensor | float = 1.0,
 ) -> tuple[Tensor, Tensor]:
     """Camera-frame SMPL parameters → world, given world→camera extrinsics.
@@ -61,7 +65,11 @@ def camera_to_world_smpl(
 
 
 def world_to_camera_smpl(
-    R_w2c: Tensor, t_w2c: Tensor, global_orient: Tensor, transl: Tensor, pelvis_rest: Tensor,
+    R_w2c: Tensor,
+    t_w2c: Tensor,
+    global_orient: Tensor,
+    transl: Tensor,
+    pelvis_rest: Tensor,
     alpha: Tensor | float = 1.0,
 ) -> tuple[Tensor, Tensor]:
     """World SMPL parameters → camera frame: ``X_cam = R X_world + α t``. Shapes as above."""

@@ -8,20 +8,49 @@ from slahmr_opt.body import joint_maps as jm
 
 # BODY_25 / COCO names → SMPL joint or landmark names (the anatomical meaning of each slot).
 BODY25_MEANING = {
-    "Nose": "nose", "Neck": "neck", "RShoulder": "right_shoulder", "RElbow": "right_elbow",
-    "RWrist": "right_wrist", "LShoulder": "left_shoulder", "LElbow": "left_elbow",
-    "LWrist": "left_wrist", "MidHip": "pelvis", "RHip": "right_hip", "RKnee": "right_knee",
-    "RAnkle": "right_ankle", "LHip": "left_hip", "LKnee": "left_knee", "LAnkle": "left_ankle",
-    "REye": "reye", "LEye": "leye", "REar": "rear", "LEar": "lear", "LBigToe": "LBigToe",
-    "LSmallToe": "LSmallToe", "LHeel": "LHeel", "RBigToe": "RBigToe", "RSmallToe": "RSmallToe",
+    "Nose": "nose",
+    "Neck": "neck",
+    "RShoulder": "right_shoulder",
+    "RElbow": "right_elbow",
+    "RWrist": "right_wrist",
+    "LShoulder": "left_shoulder",
+    "LElbow": "left_elbow",
+    "LWrist": "left_wrist",
+    "MidHip": "pelvis",
+    "RHip": "right_hip",
+    "RKnee": "right_knee",
+    "RAnkle": "right_ankle",
+    "LHip": "left_hip",
+    "LKnee": "left_knee",
+    "LAnkle": "left_ankle",
+    "REye": "reye",
+    "LEye": "leye",
+    "REar": "rear",
+    "LEar": "lear",
+    "LBigToe": "LBigToe",
+    "LSmallToe": "LSmallToe",
+    "LHeel": "LHeel",
+    "RBigToe": "RBigToe",
+    "RSmallToe": "RSmallToe",
     "RHeel": "RHeel",
 }
 COCO_MEANING = {
-    "nose": "nose", "left_eye": "leye", "right_eye": "reye", "left_ear": "lear",
-    "right_ear": "rear", "left_shoulder": "left_shoulder", "right_shoulder": "right_shoulder",
-    "left_elbow": "left_elbow", "right_elbow": "right_elbow", "left_wrist": "left_wrist",
-    "right_wrist": "right_wrist", "left_hip": "left_hip", "right_hip": "right_hip",
-    "left_knee": "left_knee", "right_knee": "right_knee", "left_ankle": "left_ankle",
+    "nose": "nose",
+    "left_eye": "leye",
+    "right_eye": "reye",
+    "left_ear": "lear",
+    "right_ear": "rear",
+    "left_shoulder": "left_shoulder",
+    "right_shoulder": "right_shoulder",
+    "left_elbow": "left_elbow",
+    "right_elbow": "right_elbow",
+    "left_wrist": "left_wrist",
+    "right_wrist": "right_wrist",
+    "left_hip": "left_hip",
+    "right_hip": "right_hip",
+    "left_knee": "left_knee",
+    "right_knee": "right_knee",
+    "left_ankle": "left_ankle",
     "right_ankle": "right_ankle",
 }
 SOURCE_NAMES = jm.SMPL_JOINT_NAMES[:22] + jm.LANDMARK_NAMES
@@ -56,8 +85,17 @@ def test_humor_map_and_contacts():
     joints = torch.randn(2, 24, 3)
     torch.testing.assert_close(jm.smpl_to_humor(joints), joints[:, :22])
     names = [jm.SMPL_JOINT_NAMES[i] for i in jm.HUMOR_CONTACT_JOINTS]
-    assert names == ["pelvis", "left_knee", "right_knee", "left_ankle", "right_ankle",
-                     "left_foot", "right_foot", "left_wrist", "right_wrist"]
+    assert names == [
+        "pelvis",
+        "left_knee",
+        "right_knee",
+        "left_ankle",
+        "right_ankle",
+        "left_foot",
+        "right_foot",
+        "left_wrist",
+        "right_wrist",
+    ]
 
 
 def test_parents_are_topological():
@@ -79,5 +117,6 @@ def test_hip_adjustment_by_hand():
     lms = torch.zeros(len(jm.LANDMARK_NAMES), 3)
     joints = torch.zeros(24, 3)
     joints[2], joints[1], joints[0] = op[9], op[12], op[8]
-    torch.testing.assert_close(jm.smpl_to_openpose(joints, lms, hip_adjust=True)[[9, 12]],
-                               out[[9, 12]])
+    torch.testing.assert_close(
+        jm.smpl_to_openpose(joints, lms, hip_adjust=True)[[9, 12]], out[[9, 12]]
+    )

@@ -36,8 +36,9 @@ def test_world_scale_multiplies_the_slam_translation():
     torch.testing.assert_close(cam.camera_to_world(expected, R, t, alpha), X, atol=1e-6, rtol=0)
     # The camera centre is where the camera-frame origin lands in the world.
     centre = cam.camera_centers(R, t, alpha)
-    torch.testing.assert_close(cam.world_to_camera(centre[None], R, t, alpha)[0],
-                               torch.zeros(3), atol=1e-6, rtol=0)
+    torch.testing.assert_close(
+        cam.world_to_camera(centre[None], R, t, alpha)[0], torch.zeros(3), atol=1e-6, rtol=0
+    )
 
 
 def test_c2w_w2c_inversion_round_trip():
@@ -48,8 +49,9 @@ def test_c2w_w2c_inversion_round_trip():
     torch.testing.assert_close(R2, R)
     torch.testing.assert_close(t2, t, atol=1e-6, rtol=0)
     X = torch.randn(4, 7, 3)
-    torch.testing.assert_close(cam.world_to_camera(cam.world_to_camera(X, R, t), Ri, ti), X,
-                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        cam.world_to_camera(cam.world_to_camera(X, R, t), Ri, ti), X, atol=1e-5, rtol=0
+    )
 
 
 def test_quaternion_orders():
@@ -58,14 +60,17 @@ def test_quaternion_orders():
     torch.testing.assert_close(cam.quat_wxyz_to_rotmat(torch.tensor([1.0, 0.0, 0.0, 0.0])), eye)
     s = math.sin(math.pi / 4)
     rz90 = cam.quat_xyzw_to_rotmat(torch.tensor([0.0, 0.0, s, s]))
-    torch.testing.assert_close(rz90 @ torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]),
-                               atol=1e-6, rtol=0)
+    torch.testing.assert_close(
+        rz90 @ torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]), atol=1e-6, rtol=0
+    )
     torch.testing.assert_close(cam.quat_wxyz_to_rotmat(torch.tensor([s, 0.0, 0.0, s])), rz90)
     R = roma.random_rotmat(3)
-    torch.testing.assert_close(cam.quat_xyzw_to_rotmat(cam.rotmat_to_quat_xyzw(R)), R,
-                               atol=1e-6, rtol=0)
-    torch.testing.assert_close(cam.quat_wxyz_to_rotmat(cam.rotmat_to_quat_wxyz(R)), R,
-                               atol=1e-6, rtol=0)
+    torch.testing.assert_close(
+        cam.quat_xyzw_to_rotmat(cam.rotmat_to_quat_xyzw(R)), R, atol=1e-6, rtol=0
+    )
+    torch.testing.assert_close(
+        cam.quat_wxyz_to_rotmat(cam.rotmat_to_quat_wxyz(R)), R, atol=1e-6, rtol=0
+    )
 
 
 def test_intrinsics_matrix_and_default_focal():

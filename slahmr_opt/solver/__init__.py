@@ -1,0 +1,1 @@
+"""The staged optimizer and its initialisation."""
