@@ -27,6 +27,7 @@ test-slow: install
 	$(PY) -m pytest -q -m slow
 
 bench: install
+	$(VENV)/bin/slahmr-opt bench-body --json $(OUT)/bench_body.json
 	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 300 --scenes 2 --json $(OUT)/bench.json
 
 lint: install
