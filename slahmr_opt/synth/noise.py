@@ -26,7 +26,6 @@ import roma
 import torch
 
 from slahmr_opt.body.model import BodyModel
-from slahmr_opt.scene import NUM_KEYPOINTS
 
 __all__ = [
     "NOISE_PRESETS",
@@ -36,6 +35,7 @@ __all__ = [
     "KEYPOINT_MIN_DEPTH",
     "observe_keypoints",
     "observe_smpl",
+    "noise_preset_table",
     "occlusion_intervals",
     "perturb_rotvecs",
     "resolve_noise_preset",
@@ -133,9 +133,7 @@ class NoisePreset:
                     raise ValueError(f"{owner}: {f.name} must be a (low, high) pair of numbers")
                 low, high = value
                 if not (0 <= low <= high):
-                    raise ValueError(
-                        f"{owner}: {f.name} must satisfy 0 ≤ low ≤ high, got {value}"
-                    )
+                    raise ValueError(f"{owner}: {f.name} must satisfy 0 ≤ low ≤ high, got {value}")
             elif not _is_number(value) or value < 0:
                 raise ValueError(f"{owner}: {f.name} must be a finite number ≥ 0, got {value!r}")
         for name in ("keypoint_conf", "outlier_conf"):
@@ -291,6 +289,67 @@ def resolve_noise_preset(preset: str | NoisePreset) -> NoisePreset:
     raise ValueError(
         f"preset must be a NoisePreset or one of {['none', *NOISE_PRESETS]}, got {preset!r}"
     )
+
+
+_TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("keypoint_sigma_px", "keypoint noise σ", "px"),
+    ("keypoint_conf", "confidence of good detections", "–"),
+    ("dropout_rate", "dropouts (confidence 0)", "fraction"),
+    ("outlier_rate", "outliers", "fraction"),
+    ("outlier_offset_px", "outlier displacement", "px"),
+    ("outlier_conf", "outlier confidence", "–"),
+    ("occlusions_per_100_frames", "occlusion intervals", "per 100 frames"),
+    ("occlusion_frames", "occlusion length", "frames"),
+    ("pose_sigma_rad", "body pose noise (RMS angle per joint)", "rad"),
+    ("root_sigma_rad", "root orientation noise (RMS angle)", "deg (field in rad)"),
+    ("depth_sigma", "per-frame depth error σ (log)", "–"),
+    ("depth_bias_sigma", "per-track depth bias σ (log)", "–"),
+    ("betas_sigma", "per-frame betas noise σ", "–"),
+    ("betas_bias_sigma", "per-track betas offset σ", "–"),
+    ("smpl_missing_rate", "frames without SMPL estimate (gaps)", "fraction"),
+    ("smpl_gap_frames", "SMPL gap length", "frames"),
+    ("alpha_range", "true world scale α (log-uniform)", "m / SLAM unit"),
+    ("rot_drift_rad_per_s", "SLAM rotation drift", "deg/s (field in rad/s)"),
+    ("trans_drift_fraction", "SLAM translation drift", "% of distance (field: fraction)"),
+    ("drift_wander_rad_per_sqrt_s", "drift direction random walk", "rad/√s"),
+)
+
+
+def _format_value(value: float, unit: str) -> str:
+    if unit.startswith("deg"):
+        value = math.degrees(value)
+    elif unit.startswith("%"):
+        value = 100.0 * value
+    return f"{value:.3g}"
+
+
+def noise_preset_table(presets: Mapping[str, NoisePreset] | None = None) -> str:
+    """A Markdown table of the presets' numbers (one column per preset, one row per field).
+
+    Args:
+        presets: name → preset; default ``none`` (:meth:`NoisePreset.noiseless`) followed by
+            :data:`NOISE_PRESETS`.
+
+    Returns:
+        The table, lines joined by newlines, ending with a newline.
+    """
+    if presets is None:
+        presets = {"none": NoisePreset.noiseless(), **NOISE_PRESETS}
+    names = list(presets)
+    lines = [
+        "| quantity | field | unit | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---|" * len(names),
+    ]
+    for name, label, unit in _TABLE_ROWS:
+        cells = []
+        for preset in presets.values():
+            value = getattr(preset, name)
+            if isinstance(value, tuple):
+                cells.append("–".join(_format_value(v, unit) for v in value))
+            else:
+                cells.append(_format_value(value, unit))
+        lines.append(f"| {label} | `{name}` | {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,7 +577,7 @@ def observe_smpl(
     bp = np.asarray(body_pose, dtype=np.float64)
     tr = np.asarray(transl, dtype=np.float64)
     n = go.shape[0]
-    betas = np.broadcast_to(np.asarray(betas, dtype=np.float64), (n, np.shape(betas)[-1]))
+    betas = np.broadcast_to(np.asarray(betas, dtype=np.float64), (n, np.shape(betas)[-1])).copy()
     num_betas = betas.shape[1]
 
     go_est = perturb_rotvecs(go, preset.root_sigma_rad, rng, local=False)
@@ -623,8 +682,3 @@ def slam_drift(
     travelled[1:] = np.linalg.norm(np.diff(centers, axis=0), axis=1)
     translation = np.cumsum(preset.trans_drift_fraction * travelled[:, None] * dirs, axis=0)
     return SlamDrift(rotation=rotation, translation=translation)
-
-
-def keypoint_count() -> int:
-    """Number of keypoints per frame the detector model writes (BODY_25)."""
-    return NUM_KEYPOINTS
