@@ -92,7 +92,8 @@ def evaluate_estimate(
             estimate lacks are not scored (a missing person raises).
         gt: ground truth of the scene.
         body: the body model of both sides (the stand-in for synthetic scenes).
-        alpha: estimated world scale (for ``scale_error`` and the estimate's metric cameras).
+        alpha: estimated world scale (for ``scale_error`` — reported only when the true camera
+            translates, since α is unobservable otherwise — and the estimate's metric cameras).
         cameras: the SLAM cameras the estimate used; with ``alpha`` they give the estimate's
             camera frame for MPJPE / PA-MPJPE / PVE (else those use world coordinates) and the
             camera ATE.
@@ -130,17 +131,18 @@ def evaluate_estimate(
         report.per_person[truth.track_id] = M.evaluate_person(
             p, g, fps=gt.fps, root_source=root_source, tail=tail
         )
-    if alpha is not None:
+    true_centres = gt.cameras.centers(1.0)
+    translates = np.ptp(true_centres, axis=0).max() > 1e-6
+    if alpha is not None and translates:
+        # α is only observable when the camera translates (not for static or pan/tilt rigs).
         report.scene["scale_error"] = M.world_scale_error(alpha, gt.alpha)
     if floor is not None:
         angle, offset = M.floor_error(floor[0], floor[1], gt.floor_normal, gt.floor_offset)
         report.scene["floor_angle"] = angle
         report.scene["floor_offset"] = offset
-    if cameras is not None and alpha is not None and cameras.num_frames > 2:
+    if cameras is not None and alpha is not None and cameras.num_frames > 2 and translates:
         pred_c = cameras.centers(alpha)
-        true_c = gt.cameras.centers(1.0)
-        if np.ptp(true_c, axis=0).max() > 1e-6:
-            report.scene["camera_ate"] = float(M.camera_ate(pred_c, true_c).mean())
+        report.scene["camera_ate"] = float(M.camera_ate(pred_c, true_centres).mean())
     return report
 
 

@@ -7,6 +7,7 @@ camera at a chosen world scale α, with no optimisation.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,8 @@ import torch
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.geometry.smpl_transform import camera_to_world_smpl
 from slahmr_opt.scene import PersonMotion, Scene, Track
+
+log = logging.getLogger(__name__)
 
 
 def track_to_world(track: Track, scene: Scene, body: BodyModel, alpha: float = 1.0) -> PersonMotion:
@@ -104,7 +107,8 @@ def alpha_from_median_displacement(
         min_camera_step: ignore steps whose SLAM camera moved less than this (SLAM units).
 
     Returns:
-        α > 0; 1.0 when the cameras never move (static).
+        α > 0; 1.0 when the cameras never translate (α is then unobservable) or when the
+        median is not positive (people moving along with the camera defeat the assumption).
     """
     ratios = []
     for track in scene.tracks:
@@ -119,7 +123,12 @@ def alpha_from_median_displacement(
     if values.size == 0:
         return 1.0
     alpha = float(np.median(values))
-    return alpha if alpha > 0 else float(np.median(np.abs(values)))
+    if not np.isfinite(alpha) or alpha <= 0:
+        log.warning(
+            "median-displacement α is %.3g (people move with the camera); using α = 1", alpha
+        )
+        return 1.0
+    return alpha
 
 
 def naive_composition(

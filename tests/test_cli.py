@@ -1,0 +1,77 @@
+"""The command line end to end on small inputs: synth → naive → eval, bench, body tools."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from slahmr_opt.cli import build_parser, main
+from tests.body.conftest import random_model_data
+
+
+def test_help_lists_subcommands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for cmd in ("demo", "synth", "naive", "eval", "bench", "convert", "body-info", "bench-body"):
+        assert cmd in out
+
+
+def test_synth_naive_eval(tmp_path, capsys):
+    scene = tmp_path / "scene"
+    assert main(["synth", "--preset", "easy", "--people", "2", "--frames", "40",
+                 "--camera", "orbit", "--seed", "1", "--out", str(scene)]) == 0
+    assert (scene / "gt.npz").is_file() and (scene / "scene.json").is_file()
+    result = tmp_path / "naive"
+    assert main(["naive", str(scene), "--out", str(result), "--alpha", "slam"]) == 0
+    out_json = tmp_path / "metrics.json"
+    assert main(["eval", str(result), "--gt", str(scene / "gt.npz"), "--json", str(out_json)]) == 0
+    metrics = json.loads(out_json.read_text())["metrics"]
+    for key in ("wa_mpjpe100", "w_mpjpe100", "rte", "jitter", "foot_sliding", "pa_mpjpe",
+                "mpjpe", "accel_error", "scale_error", "camera_ate"):
+        assert np.isfinite(metrics[key]), key
+    assert metrics["wa_mpjpe100"] > 0
+    table = capsys.readouterr().out
+    assert "wa_mpjpe100 (mm)" in table and "naive-slam" in table
+
+
+def test_bench_writes_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--preset", "easy", "--people", "1", "--frames", "40", "--scenes", "2",
+                 "--no-pve", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert set(data["rows"]) == {"naive (α = 1, SLAM units)", "naive (α from median displacement)"}
+    assert len(data["per_scene"]) == 4
+    assert "seconds per scene" in capsys.readouterr().out
+
+
+def test_bad_input_is_a_clear_error(tmp_path, capsys):
+    assert main(["naive", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "missing" in err
+    assert main(["naive", str(tmp_path), "--out", str(tmp_path / "o"), "--alpha", "-1"]) == 2
+
+
+def test_convert_and_body_info(tmp_path, capsys):
+    src = tmp_path / "SMPL_MALE.npz"
+    np.savez(src, **random_model_data("smpl"))
+    dst = tmp_path / "clean.npz"
+    assert main(["convert", str(src), str(dst)]) == 0
+    assert dst.is_file()
+    assert main(["body-info", "--body", str(dst)]) == 0
+    out = capsys.readouterr().out
+    assert "smpl" in out and "6890" in out
+
+
+def test_bench_body_json(tmp_path):
+    out = tmp_path / "b.json"
+    assert main(["bench-body", "--frames", "20", "--repeats", "1", "--json", str(out)]) == 0
+    paths = [r["path"] for r in json.loads(out.read_text())["seconds_per_1000_frames"]]
+    assert paths == ["joints", "joints+landmarks", "mesh"]
+
+
+def test_parser_defaults():
+    args = build_parser().parse_args(["bench"])
+    assert (args.preset, args.people, args.frames, args.scenes) == ("medium", 2, 300, 5)
