@@ -8,6 +8,10 @@ Frames: the SMPL rest frame is +y up, the body faces +z, body-left is +x. The wo
 procedural clips is +z up with the floor at z = 0. :func:`heading_to_rotmat` gives the rotation
 that stands a rest-pose body upright in the world facing a heading ψ (its forward direction is
 ``(cos ψ, sin ψ, 0)``). Rotation matrices act on column vectors. Computations use float64 torch.
+
+:func:`solve_leg_ik` is exact for the kinematic chain; :func:`refine_feet_on_landmarks` then
+corrects, on bodies whose sole landmarks are not rigid with the foot joints, the skinned landmark
+positions by a few damped Gauss–Newton steps.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = [
     "body_geometry",
     "frame_from_vectors",
     "heading_to_rotmat",
+    "refine_feet_on_landmarks",
     "shortest_arc_rotmat",
     "solve_leg_ik",
 ]
@@ -71,8 +76,11 @@ def heading_to_rotmat(heading: Tensor) -> Tensor:
     """
     c, s = torch.cos(heading), torch.sin(heading)
     zero, one = torch.zeros_like(c), torch.ones_like(c)
-    cols = [torch.stack([-s, c, zero], -1), torch.stack([zero, zero, one], -1),
-            torch.stack([c, s, zero], -1)]
+    cols = [
+        torch.stack([-s, c, zero], -1),
+        torch.stack([zero, zero, one], -1),
+        torch.stack([c, s, zero], -1),
+    ]
     return torch.stack(cols, -1)
 
 
@@ -205,10 +213,19 @@ def _leg_geometry(side: str, joints: Tensor, landmarks: Tensor) -> LegGeometry:
     theta = max(phi, 0.0)
     reach = float(np.sqrt(base + 2.0 * c * np.cos(theta - phi)))
     return LegGeometry(
-        side=side, joints=(hip_i, knee_i, ankle_i, toe_i), hip=joints[hip_i],
-        knee=joints[knee_i], ankle=ankle, toe=joints[toe_i], heel=heel, big_toe=big,
-        small_toe=small, sole_level=level, ankle_height=float(-sole[:, 1].mean()),
-        knee_straight=phi, reach=reach,
+        side=side,
+        joints=(hip_i, knee_i, ankle_i, toe_i),
+        hip=joints[hip_i],
+        knee=joints[knee_i],
+        ankle=ankle,
+        toe=joints[toe_i],
+        heel=heel,
+        big_toe=big,
+        small_toe=small,
+        sole_level=level,
+        ankle_height=float(-sole[:, 1].mean()),
+        knee_straight=phi,
+        reach=reach,
     )
 
 
@@ -229,14 +246,18 @@ def body_geometry(body, betas: np.ndarray | Tensor) -> BodyGeometry:
     with torch.no_grad():
         joints = body.joint_template(b).to(DTYPE)
         zero = torch.zeros(3, dtype=dtype)
-        out = body.forward(zero, torch.zeros(body.num_body_joints, 3, dtype=dtype), b,
-                           joints=False, landmarks=True)
+        out = body.forward(
+            zero, torch.zeros(body.num_body_joints, 3, dtype=dtype), b, joints=False, landmarks=True
+        )
         landmarks = out.landmarks.to(DTYPE)
     legs = {side: _leg_geometry(side, joints, landmarks) for side in ("left", "right")}
     foot_ids = [LANDMARK_NAMES.index(n) for side in legs for n in FOOT_LANDMARKS[side]]
     sole_y = float(landmarks[foot_ids, 1].min())
     return BodyGeometry(
-        joints=joints, parents=body.parents.clone(), landmarks=landmarks, legs=legs,
+        joints=joints,
+        parents=body.parents.clone(),
+        landmarks=landmarks,
+        legs=legs,
         pelvis_height=float(joints[PELVIS, 1]) - sole_y,
         hip_width=float((joints[LEG_JOINTS["left"][0]] - joints[LEG_JOINTS["right"][0]]).norm()),
     )
@@ -300,10 +321,133 @@ def solve_leg_ik(
     knee = axis_angle_to_rotmat(ex.expand_as(d), theta)
     bent = thigh + (knee @ shank[:, None])[..., 0]
     axis_local = (rot_t @ knee_axis[..., None])[..., 0]
-    hip = frame_from_vectors(d, axis_local) @ frame_from_vectors(bent, ex.expand_as(bent)).transpose(
-        -1, -2
-    )
+    rest_frame = frame_from_vectors(bent, ex.expand_as(bent))
+    hip = frame_from_vectors(d, axis_local) @ rest_frame.transpose(-1, -2)
     chain = pelvis_rotation @ hip @ knee
     ankle = chain.transpose(-1, -2) @ foot_rotation
     reached = hip_world + (pelvis_rotation @ hip @ bent[..., None])[..., 0]
     return LegSolution(hip, knee, ankle, theta, (reached - ankle_target).norm(dim=-1))
+
+
+# Pose variables the refinement may change, as (joint, axis-angle component): hip (3), knee
+# flexion only (1), ankle (3), toe (3).
+_REFINE_VARIABLES = {
+    side: [(hip, a) for a in range(3)]
+    + [(knee, 0)]
+    + [(ankle, a) for a in range(3)]
+    + [(toe, a) for a in range(3)]
+    for side, (hip, knee, ankle, toe) in LEG_JOINTS.items()
+}
+_ANKLE_WEIGHT = 0.1  # relative weight of the ankle-joint residual against the sole landmarks
+
+
+def _foot_points(
+    body, global_orient: Tensor, body_pose: Tensor, betas: Tensor, transl: Tensor
+) -> Tensor:
+    """(T, 2, 4, 3): per leg the ankle joint, heel, big toe and small toe landmarks."""
+    out = body.forward(global_orient, body_pose, betas, transl, landmarks=True)
+    parts = []
+    for side in ("left", "right"):
+        ids = [LANDMARK_NAMES.index(n) for n in FOOT_LANDMARKS[side]]
+        ankle = out.joints[:, LEG_JOINTS[side][2]]
+        parts.append(torch.cat([ankle[:, None], out.landmarks[:, ids]], 1))
+    return torch.stack(parts, 1)
+
+
+def _leg_jacobians(body, go: Tensor, pose: Tensor, betas: Tensor, transl: Tensor) -> Tensor:
+    """(T, 2, 4, 3, V) derivatives of :func:`_foot_points` by each leg's refinement variables.
+
+    Frames are independent, so one backward pass per output coordinate, summed over frames,
+    gives every frame's own derivatives (24 passes in all).
+    """
+    with torch.enable_grad():
+        pose = pose.detach().requires_grad_(True)
+        pts = _foot_points(body, go, pose, betas, transl)
+        out = torch.zeros(*pts.shape, len(_REFINE_VARIABLES["left"]), dtype=DTYPE)
+        for leg, side in enumerate(("left", "right")):
+            joints = torch.tensor([j - 1 for j, _ in _REFINE_VARIABLES[side]])
+            axes = torch.tensor([a for _, a in _REFINE_VARIABLES[side]])
+            for point in range(pts.shape[2]):
+                for coord in range(3):
+                    (grad,) = torch.autograd.grad(
+                        pts[:, leg, point, coord].sum(), pose, retain_graph=True
+                    )
+                    out[:, leg, point, coord] = grad[:, joints, axes].to(DTYPE)
+    return out
+
+
+def refine_feet_on_landmarks(
+    body,
+    global_orient: np.ndarray,
+    body_pose: np.ndarray,
+    betas: np.ndarray,
+    transl: np.ndarray,
+    targets: np.ndarray,
+    *,
+    iterations: int = 6,
+    tolerance: float = 1e-4,
+    damping: float = 1e-3,
+    max_step: float = 0.2,
+) -> tuple[np.ndarray, float]:
+    """Levenberg–Marquardt on the leg rotations: the skinned sole landmarks go onto their targets.
+
+    The analytic IK places the ankle joint and a rigid foot exactly. On a body whose foot
+    landmarks are not rigid with the ankle and toe joints (pose blend shapes, skinning weights
+    shared with the shank) the skinned landmarks drift by millimetres; this step moves hip,
+    knee flexion, ankle and toe rotations (per frame and leg, with derivatives of the body's own
+    forward pass) to put heel, big toe and small toe back on the planned positions, with a
+    small weight keeping the ankle joint on its plan. A step is kept only for the frames whose
+    error it lowers. Nothing changes when every residual is already below ``tolerance``.
+
+    Args:
+        body: the BodyModel.
+        global_orient: (T, 3); body_pose: (T, 23, 3); betas: (S,); transl: (T, 3).
+        targets: (T, 2, 4, 3) per leg (left, right): ankle joint, heel, big toe, small toe, world.
+        iterations: at most this many steps.
+        tolerance: stop when every landmark residual is below this, metres.
+        damping: Levenberg damping of the normal equations, m²/rad².
+        max_step: largest change of the pose variables in one step, rad.
+
+    Returns:
+        the refined (T, 23, 3) body pose and the largest landmark residual left, metres.
+    """
+    dtype = body.joint_template0.dtype
+    as_t = lambda a: torch.as_tensor(np.asarray(a), dtype=dtype)  # noqa: E731
+    go, be, tr = as_t(global_orient), as_t(betas), as_t(transl)
+    pose = torch.as_tensor(np.asarray(body_pose), dtype=DTYPE).clone()
+    target = torch.as_tensor(np.asarray(targets), dtype=DTYPE)
+    weight = torch.tensor([_ANKLE_WEIGHT, 1.0, 1.0, 1.0], dtype=DTYPE)[None, :, None]
+    n = pose.shape[0]
+
+    def points(p: Tensor) -> Tensor:
+        return _foot_points(body, go, p.to(dtype), be, tr).to(DTYPE)
+
+    def cost(residual: Tensor) -> Tensor:  # (T, 2) weighted squared error per leg
+        return ((residual * weight) ** 2).sum((-1, -2))
+
+    with torch.no_grad():
+        residual = points(pose) - target  # (T, 2, 4, 3)
+        for _ in range(iterations):
+            if float(residual[:, :, 1:].norm(dim=-1).max()) < tolerance:
+                break
+            jacobians = _leg_jacobians(body, go, pose.to(dtype), be, tr)
+            candidate = pose.clone()
+            for leg, side in enumerate(("left", "right")):
+                jac = (jacobians[:, leg] * weight[..., None]).reshape(n, -1, jacobians.shape[-1])
+                r = (residual[:, leg] * weight).reshape(n, -1, 1)
+                normal = jac.transpose(-1, -2) @ jac
+                normal = normal + damping * torch.eye(normal.shape[-1], dtype=DTYPE)
+                step = torch.linalg.solve(normal, -(jac.transpose(-1, -2) @ r))[..., 0]
+                step = step * (max_step / step.norm(dim=-1, keepdim=True).clamp_min(max_step))
+                for k, (joint, axis) in enumerate(_REFINE_VARIABLES[side]):
+                    candidate[:, joint - 1, axis] += step[:, k]
+            new_residual = points(candidate) - target
+            better = cost(new_residual) < cost(residual)  # (T, 2)
+            for leg, side in enumerate(("left", "right")):
+                rows = better[:, leg]
+                for joint, axis in _REFINE_VARIABLES[side]:
+                    pose[rows, joint - 1, axis] = candidate[rows, joint - 1, axis]
+            if not better.any():
+                break
+            residual = points(pose) - target
+    return pose.numpy(), float(residual[:, :, 1:].norm(dim=-1).max())
