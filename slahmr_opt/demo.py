@@ -103,29 +103,41 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
     from slahmr_opt.synth.scene import write_synthetic_scene
 
     scene_dir = write_synthetic_scene(
-        out / "scene", num_people=2, num_frames=frames, preset="medium", camera="orbit",
-        seed=seed, body=body,
+        out / "scene",
+        num_people=2,
+        num_frames=frames,
+        preset="medium",
+        camera="orbit",
+        seed=seed,
+        body=body,
     )
     scene, gt = load_scene(scene_dir), load_ground_truth(scene_dir)
     print(f"\n== synthetic scene ({scene_dir}) ==")
-    print(f"{len(scene.tracks)} people, {scene.num_frames} frames at {scene.fps:g} fps, orbiting "
-          f"camera, preset medium; true world scale α = {gt.alpha:.3f}")
+    print(
+        f"{len(scene.tracks)} people, {scene.num_frames} frames at {scene.fps:g} fps, orbiting "
+        f"camera, preset medium; true world scale α = {gt.alpha:.3f}"
+    )
     rows = {}
-    for name, alpha in (("naive (α = 1, SLAM units)", "slam"),
-                        ("naive (α from median displacement)", "median")):
+    for name, alpha in (
+        ("naive (α = 1, SLAM units)", "slam"),
+        ("naive (α from median displacement)", "median"),
+    ):
         start = time.perf_counter()
         people, used = naive_composition(scene, body, alpha=alpha)
-        estimate = WorldEstimate(people=people, alpha=used, cameras=scene.cameras, fps=scene.fps,
-                                 method=f"naive-{alpha}")
+        estimate = WorldEstimate(
+            people=people, alpha=used, cameras=scene.cameras, fps=scene.fps, method=f"naive-{alpha}"
+        )
         seconds = time.perf_counter() - start
         save_estimate(estimate, out / "results" / f"naive-{alpha}")
-        report = evaluate_estimate(people, gt, body, alpha=used, cameras=scene.cameras,
-                                   with_pve=True)
+        report = evaluate_estimate(
+            people, gt, body, alpha=used, cameras=scene.cameras, with_pve=True
+        )
         rows[name] = report.summary()
         print(f"{name}: α = {used:.3f} ({seconds:.2f} s)")
     print(format_table(rows))
-    write_json_atomic(out / "metrics.json", {"scene": str(scene_dir), "true_alpha": gt.alpha,
-                                             "rows": rows})
+    write_json_atomic(
+        out / "metrics.json", {"scene": str(scene_dir), "true_alpha": gt.alpha, "rows": rows}
+    )
     print(f"results: {out / 'results'}, metrics: {out / 'metrics.json'}")
     return rows
 

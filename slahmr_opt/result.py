@@ -48,3 +48,127 @@ class WorldEstimate:
             if p.track_id == track_id:
                 return p
         raise KeyError(f"no person {track_id!r}; people are {[p.track_id for p in self.people]}")
+
+
+@dataclass(eq=False)
+class PassResult:
+    """The state after one solver pass, and how the pass went.
+
+    Attributes:
+        name: ``"init"`` (the world initialisation), ``"root"`` or ``"smooth"``.
+        people: world SMPL motion per track after the pass (T_i frames each).
+        alpha: world scale after the pass.
+        history: term → weighted energy at the start and after each outer step (``"total"``
+            too); empty for ``"init"``.
+        steps: outer LBFGS steps completed.
+        closures: energy-and-gradient evaluations.
+        seconds: wall time of the pass.
+        stop_reason: ``"completed"``, ``"converged"``, ``"non-finite"``, ``"skipped"`` or
+            ``"init"``.
+        lr: final LBFGS lr (halved after each non-finite failure).
+        events: non-finite events of the pass (also in the log).
+        resumed_from: outer step the pass resumed from a checkpoint, or None.
+    """
+
+    name: str
+    people: list[PersonMotion]
+    alpha: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+    steps: int = 0
+    closures: int = 0
+    seconds: float = 0.0
+    stop_reason: str = "completed"
+    lr: float = 1.0
+    events: list[dict] = field(default_factory=list)
+    resumed_from: int | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready scalars of the pass (no arrays)."""
+        final = {k: v[-1] for k, v in self.history.items() if v}
+        return {
+            "name": self.name,
+            "alpha": self.alpha,
+            "steps": self.steps,
+            "closures": self.closures,
+            "seconds": self.seconds,
+            "stop_reason": self.stop_reason,
+            "lr": self.lr,
+            "final_energy": final,
+            "events": self.events,
+            "resumed_from": self.resumed_from,
+        }
+
+
+@dataclass(eq=False)
+class Result:
+    """What ``slahmr_opt.solve`` returns.
+
+    Attributes:
+        people: world SMPL motion per track after the last pass run (T_i frames each).
+        alpha: world scale after the last pass (metres per SLAM unit).
+        alpha_optimized: whether α was a free variable in some pass.
+        alpha_note: why α was or was not optimised (e.g. ``"static cameras: α fixed at 1"``).
+        alpha_init: the starting α and how it was chosen (``"one"``, ``"median"``, a number).
+        passes: pass name → :class:`PassResult`, in run order (``"init"`` first).
+        config: the resolved solver config (JSON-ready dict).
+        cameras: the scene's SLAM cameras (world→camera, SLAM units).
+        fps: frame rate (Hz).
+        scene_name: the scene's name.
+        skipped_tracks: ids of tracks without SMPL estimates (not fitted).
+        events: every non-finite event of every pass.
+        timings: seconds per pass (and ``"total"``).
+    """
+
+    people: list[PersonMotion]
+    alpha: float
+    alpha_optimized: bool
+    alpha_note: str
+    alpha_init: dict[str, Any]
+    passes: dict[str, PassResult]
+    config: dict[str, Any]
+    cameras: Cameras
+    fps: float
+    scene_name: str = "scene"
+    skipped_tracks: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def last_pass(self) -> str:
+        """Name of the last pass run."""
+        return list(self.passes)[-1]
+
+    def to_estimate(self, pass_name: str | None = None) -> WorldEstimate:
+        """The state after ``pass_name`` (default: the last pass) as a :class:`WorldEstimate`.
+
+        Args:
+            pass_name: ``"init"``, ``"root"`` or ``"smooth"`` (a pass that was run).
+        """
+        name = pass_name or self.last_pass
+        if name not in self.passes:
+            raise ValueError(f"pass_name must be one of {list(self.passes)}, got {name!r}")
+        p = self.passes[name]
+        return WorldEstimate(
+            people=p.people,
+            alpha=p.alpha,
+            cameras=self.cameras,
+            fps=self.fps,
+            floor=None,
+            method=f"slahmr-opt {self.config.get('preset', '')} {name}".strip(),
+            meta=self.summary(),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description: config, α, per-pass summaries, timings, events."""
+        return {
+            "scene": self.scene_name,
+            "alpha": self.alpha,
+            "alpha_optimized": self.alpha_optimized,
+            "alpha_note": self.alpha_note,
+            "alpha_init": self.alpha_init,
+            "passes": {k: v.summary() for k, v in self.passes.items()},
+            "timings": self.timings,
+            "events": self.events,
+            "skipped_tracks": self.skipped_tracks,
+            "config": self.config,
+        }

@@ -21,16 +21,44 @@ def test_help_lists_subcommands(capsys):
 
 def test_synth_naive_eval(tmp_path, capsys):
     scene = tmp_path / "scene"
-    assert main(["synth", "--preset", "easy", "--people", "2", "--frames", "40",
-                 "--camera", "orbit", "--seed", "1", "--out", str(scene)]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--preset",
+                "easy",
+                "--people",
+                "2",
+                "--frames",
+                "40",
+                "--camera",
+                "orbit",
+                "--seed",
+                "1",
+                "--out",
+                str(scene),
+            ]
+        )
+        == 0
+    )
     assert (scene / "gt.npz").is_file() and (scene / "scene.json").is_file()
     result = tmp_path / "naive"
     assert main(["naive", str(scene), "--out", str(result), "--alpha", "slam"]) == 0
     out_json = tmp_path / "metrics.json"
     assert main(["eval", str(result), "--gt", str(scene / "gt.npz"), "--json", str(out_json)]) == 0
     metrics = json.loads(out_json.read_text())["metrics"]
-    for key in ("wa_mpjpe100", "w_mpjpe100", "rte", "jitter", "foot_sliding", "pa_mpjpe",
-                "mpjpe", "accel_error", "scale_error", "camera_ate"):
+    for key in (
+        "wa_mpjpe100",
+        "w_mpjpe100",
+        "rte",
+        "jitter",
+        "foot_sliding",
+        "pa_mpjpe",
+        "mpjpe",
+        "accel_error",
+        "scale_error",
+        "camera_ate",
+    ):
         assert np.isfinite(metrics[key]), key
     assert metrics["wa_mpjpe100"] > 0
     table = capsys.readouterr().out
@@ -39,8 +67,25 @@ def test_synth_naive_eval(tmp_path, capsys):
 
 def test_bench_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert main(["bench", "--preset", "easy", "--people", "1", "--frames", "40", "--scenes", "2",
-                 "--no-pve", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--preset",
+                "easy",
+                "--people",
+                "1",
+                "--frames",
+                "40",
+                "--scenes",
+                "2",
+                "--no-pve",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     data = json.loads(out.read_text())
     assert set(data["rows"]) == {"naive (α = 1, SLAM units)", "naive (α from median displacement)"}
     assert len(data["per_scene"]) == 4

@@ -156,7 +156,7 @@ def run_benchmark(
                 "scene": i,
                 "seed": config.seed + i,
                 "method": name,
-                "camera": scene.provenance.get("camera", ""),
+                "camera": scene.provenance.get("camera_rig", ""),
                 "true_alpha": gt.alpha,
                 "alpha": estimate.alpha,
                 "seconds": seconds[name][-1],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from slahmr_opt.synth.scene import make_scene
 
 from slahmr_opt.body import BodyModel
 from slahmr_opt.eval.evaluate import evaluate_estimate, pose_person
@@ -13,6 +12,7 @@ from slahmr_opt.solver.world_init import (
     naive_composition,
     track_to_world,
 )
+from slahmr_opt.synth.scene import make_scene
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,7 @@ def body() -> BodyModel:
 
 @pytest.fixture(scope="module")
 def perfect(body):
-    return make_scene(
-        num_people=2, num_frames=40, preset="none", camera="orbit", seed=1, body=body
-    )
+    return make_scene(num_people=2, num_frames=40, preset="none", camera="orbit", seed=1, body=body)
 
 
 def test_noiseless_world_init_returns_the_truth(perfect, body):
