@@ -1,0 +1,570 @@
+"""Solver configuration: plain dataclasses, named presets, overrides, JSON round trip.
+
+A :class:`SolverConfig` holds everything the solver of passes 1–2 reads (docs/solver.md):
+the observation model of the 2D term, the initialisation, the pose prior, the NaN policy and one
+:class:`PassConfig` per pass (iterations, LBFGS settings, free variables, energy weights). Every
+field has an effect; ``tests/solver/test_config_flags.py`` checks that for each one.
+
+Presets (:func:`preset`):
+
+- ``"slahmr"`` reproduces the original's schedule and weights (reference/slahmr-original.md §3):
+  LBFGS lr 1, 20 inner iterations, strong Wolfe; root 30 steps, smooth 60 steps; 2D weight 0.001
+  with σ = 100 px; smoothness 1 then 10; pose prior 0.04; shape prior 0.05·T; keypoints with
+  confidence < 0.4 dropped; hips adjusted; neck ignored; α free in the smooth pass (moving
+  cameras). Bugs are not reproduced: ``alpha`` in ``smooth.free`` is honoured.
+- ``"fast"`` (ours) keeps the 2D model and the priors and changes how α and the trajectories are
+  reached: the root translation is the pelvis in the camera frame, α is profiled (set to its
+  exact minimiser in every evaluation) in a short root pass with an added acceleration term and
+  kept in the smooth pass, and the LBFGS schedule is short (docs/solver.md gives the
+  measurements behind each choice).
+
+Overrides: ``apply_overrides(config, {"smooth.iterations": "30"})`` or, from the CLI,
+``apply_overrides(config, parse_overrides(["smooth.iterations=30"]))``. Values are parsed from the
+field's type; tuples are comma-separated (``smooth.free=root_orient,trans``).
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+__all__ = [
+    "FREE_VARIABLES",
+    "PASS_NAMES",
+    "PRESETS",
+    "EnergyWeights",
+    "InitConfig",
+    "LBFGSConfig",
+    "NaNPolicy",
+    "PassConfig",
+    "PosePriorConfig",
+    "ReprojectionConfig",
+    "SolverConfig",
+    "apply_overrides",
+    "config_from_dict",
+    "config_to_dict",
+    "leaf_paths",
+    "parse_overrides",
+    "preset",
+]
+
+FREE_VARIABLES = ("root_orient", "trans", "body_pose", "betas", "alpha")
+"""Names of the variables a pass may optimise (see ``solver/variables.py``)."""
+
+PASS_NAMES = ("root", "smooth")
+"""The passes this solver runs, in order."""
+
+LINE_SEARCHES = ("strong_wolfe", "none")
+TRANS_FRAMES = ("world", "camera")
+ALPHA_INITS = ("one", "median")
+ALPHA_UPDATES = ("gradient", "profile")
+BETAS_INITS = ("estimate", "zero")
+DTYPES = ("float32", "float64")
+
+
+@dataclass
+class LBFGSConfig:
+    """``torch.optim.LBFGS`` settings of one pass.
+
+    Attributes:
+        lr: step length multiplier (1 with a line search).
+        max_iter: inner LBFGS iterations per outer step (one ``optimizer.step``).
+        max_eval: energy evaluations per outer step; 0 means PyTorch's default
+            ``1.25 · max_iter``.
+        history_size: curvature pairs kept.
+        line_search: ``"strong_wolfe"`` or ``"none"`` (fixed step ``lr``).
+        tolerance_grad: stop an outer step when the largest gradient entry is below this.
+        tolerance_change: stop an outer step when the energy or step changes less than this.
+    """
+
+    lr: float = 1.0
+    max_iter: int = 20
+    max_eval: int = 0
+    history_size: int = 100
+    line_search: str = "strong_wolfe"
+    tolerance_grad: float = 1e-7
+    tolerance_change: float = 1e-9
+
+    def validate(self, where: str) -> None:
+        _positive(self.lr, f"{where}.lr")
+        _positive_int(self.max_iter, f"{where}.max_iter")
+        if not isinstance(self.max_eval, int) or self.max_eval < 0:
+            raise ValueError(f"{where}.max_eval must be an integer ≥ 0, got {self.max_eval!r}")
+        _positive_int(self.history_size, f"{where}.history_size")
+        _choice(self.line_search, LINE_SEARCHES, f"{where}.line_search")
+        _non_negative(self.tolerance_grad, f"{where}.tolerance_grad")
+        _non_negative(self.tolerance_change, f"{where}.tolerance_change")
+
+
+@dataclass
+class EnergyWeights:
+    """Weights of the energy terms of one pass (a weight of 0 switches the term off).
+
+    Attributes:
+        joints2d: robust 2D reprojection (docs/energies.md §1).
+        joints3d_smooth: world-frame joint smoothness, first differences (§2).
+        joints3d_accel: world-frame joint acceleration, second differences (§2b; not in the
+            original).
+        pose_prior: pose prior (§3).
+        shape_prior: shape prior per frame: the term is ``shape_prior · T · Σ‖β‖²`` (§4).
+    """
+
+    joints2d: float = 0.001
+    joints3d_smooth: float = 1.0
+    joints3d_accel: float = 0.0
+    pose_prior: float = 0.0
+    shape_prior: float = 0.0
+
+    def validate(self, where: str) -> None:
+        for f in fields(self):
+            _non_negative(getattr(self, f.name), f"{where}.{f.name}")
+
+
+@dataclass
+class PassConfig:
+    """One optimisation pass.
+
+    Attributes:
+        iterations: outer LBFGS steps (a checkpoint is written after each).
+        free: variables optimised in this pass, a subset of :data:`FREE_VARIABLES`; ``alpha``
+            is dropped (and the result says so) when the cameras are static.
+        weights: energy weights.
+        optimizer: LBFGS settings.
+    """
+
+    iterations: int
+    free: tuple[str, ...]
+    weights: EnergyWeights = field(default_factory=EnergyWeights)
+    optimizer: LBFGSConfig = field(default_factory=LBFGSConfig)
+
+    def validate(self, where: str) -> None:
+        if not isinstance(self.iterations, int) or self.iterations < 0:
+            raise ValueError(f"{where}.iterations must be an integer ≥ 0, got {self.iterations!r}")
+        if not isinstance(self.free, tuple) or not self.free:
+            raise ValueError(f"{where}.free must be a non-empty tuple of variable names")
+        for name in self.free:
+            _choice(name, FREE_VARIABLES, f"{where}.free entry")
+        if len(set(self.free)) != len(self.free):
+            raise ValueError(f"{where}.free lists a variable twice: {self.free}")
+        self.weights.validate(f"{where}.weights")
+        self.optimizer.validate(f"{where}.optimizer")
+
+
+@dataclass
+class ReprojectionConfig:
+    """Observation model of the 2D term.
+
+    Attributes:
+        sigma: Geman–McClure scale σ in pixels.
+        conf_threshold: keypoints with confidence below this are dropped (weight 0).
+        hip_adjust: move the model's hips towards where COCO-style detectors put them (the
+            original's adjustment, ``body.joint_maps.adjust_hips``).
+        ignore_joints: BODY_25 indices given weight 0 (the original ignores the neck, 1).
+    """
+
+    sigma: float = 100.0
+    conf_threshold: float = 0.4
+    hip_adjust: bool = True
+    ignore_joints: tuple[int, ...] = (1,)
+
+    def validate(self, where: str) -> None:
+        _positive(self.sigma, f"{where}.sigma")
+        if not 0.0 <= self.conf_threshold <= 1.0:
+            raise ValueError(
+                f"{where}.conf_threshold must lie in [0, 1], got {self.conf_threshold!r}"
+            )
+        if not isinstance(self.hip_adjust, bool):
+            raise ValueError(f"{where}.hip_adjust must be a bool, got {self.hip_adjust!r}")
+        for j in self.ignore_joints:
+            if not isinstance(j, int) or not 0 <= j < 25:
+                raise ValueError(f"{where}.ignore_joints must hold BODY_25 indices, got {j!r}")
+
+
+@dataclass
+class PosePriorConfig:
+    """The default pose prior (docs/energies.md §3): a robust pull of every joint rotation towards
+    the per-frame estimate's, plus a penalty on anatomically impossible knee and elbow angles.
+    Another prior is passed to ``solve(..., pose_prior=...)`` directly.
+
+    Attributes:
+        pull_scale: rotation error (rad) at which the pull costs 1 (per joint and frame).
+        pull_robust: Geman–McClure constant of the pull, in units of ``pull_scale``: the cost of
+            one joint saturates at ``pull_robust²``.
+        limit_weight: weight of the joint-limit penalty, per rad² of violation.
+    """
+
+    pull_scale: float = 0.1
+    pull_robust: float = 3.0
+    limit_weight: float = 1000.0
+
+    def validate(self, where: str) -> None:
+        _positive(self.pull_scale, f"{where}.pull_scale")
+        _positive(self.pull_robust, f"{where}.pull_robust")
+        _non_negative(self.limit_weight, f"{where}.limit_weight")
+
+
+@dataclass
+class InitConfig:
+    """Initialisation and parameterisation of the variables.
+
+    Attributes:
+        alpha: initial world scale: ``"one"`` (the original), ``"median"``
+            (``world_init.alpha_from_median_displacement``) or a positive number.
+        betas: ``"estimate"`` (per-track median of the per-frame estimates) or ``"zero"`` (the
+            original discards the estimator's shape).
+        trans_frame: ``"world"`` optimises the SMPL translation in the world frame (the
+            original); ``"camera"`` optimises the pelvis position in each frame's camera frame,
+            so that the world trajectory is ``R_tᵀ (p_t − α t_t)`` and α moves it as a whole.
+        alpha_update: how a free α is optimised: ``"gradient"`` (a variable of LBFGS, the
+            original) or ``"profile"`` (eliminated: in every energy evaluation α is set to its
+            exact minimiser given the other variables, which exists in closed form because with
+            ``trans_frame = "camera"`` only the smoothness terms depend on α, quadratically).
+            ``"profile"`` requires ``trans_frame = "camera"``.
+    """
+
+    alpha: str | float = "one"
+    betas: str = "estimate"
+    trans_frame: str = "world"
+    alpha_update: str = "gradient"
+
+    def validate(self, where: str) -> None:
+        if isinstance(self.alpha, str):
+            _choice(self.alpha, ALPHA_INITS, f"{where}.alpha")
+        else:
+            _positive(self.alpha, f"{where}.alpha")
+        _choice(self.betas, BETAS_INITS, f"{where}.betas")
+        _choice(self.trans_frame, TRANS_FRAMES, f"{where}.trans_frame")
+        _choice(self.alpha_update, ALPHA_UPDATES, f"{where}.alpha_update")
+        if self.alpha_update == "profile" and self.trans_frame != "camera":
+            raise ValueError(
+                f"{where}.alpha_update = 'profile' needs {where}.trans_frame = 'camera' "
+                f"(got {self.trans_frame!r})"
+            )
+
+
+@dataclass
+class NaNPolicy:
+    """What a non-finite energy or gradient does (docs/solver.md, "NaN policy").
+
+    The last good parameters are restored, LBFGS restarts with its step multiplied by
+    ``lr_factor``, and the event goes to the log and the result; after ``max_failures`` failures
+    in one pass the pass stops at the last good state.
+
+    Attributes:
+        max_failures: failures tolerated per pass.
+        lr_factor: factor applied to the LBFGS ``lr`` after each failure, in (0, 1).
+    """
+
+    max_failures: int = 3
+    lr_factor: float = 0.5
+
+    def validate(self, where: str) -> None:
+        if not isinstance(self.max_failures, int) or self.max_failures < 0:
+            raise ValueError(f"{where}.max_failures must be an integer ≥ 0")
+        if not 0.0 < self.lr_factor < 1.0:
+            raise ValueError(f"{where}.lr_factor must lie in (0, 1), got {self.lr_factor!r}")
+
+
+def _root_pass() -> PassConfig:
+    return PassConfig(
+        iterations=30,
+        free=("root_orient", "trans"),
+        weights=EnergyWeights(joints2d=0.001, joints3d_smooth=1.0),
+    )
+
+
+def _smooth_pass() -> PassConfig:
+    return PassConfig(
+        iterations=60,
+        free=("root_orient", "trans", "body_pose", "betas", "alpha"),
+        weights=EnergyWeights(
+            joints2d=0.001, joints3d_smooth=10.0, pose_prior=0.04, shape_prior=0.05
+        ),
+    )
+
+
+@dataclass
+class SolverConfig:
+    """Everything the solver of passes 1 (root) and 2 (smooth) reads.
+
+    Attributes:
+        preset: name of the preset this config started from (informational, saved with results).
+        dtype: ``"float32"`` or ``"float64"`` for the variables and the body model.
+        reprojection: 2D observation model.
+        pose_prior: pose prior settings.
+        init: initialisation and parameterisation.
+        nan: non-finite energy policy.
+        root: pass 1 (root orientation and translation).
+        smooth: pass 2 (+ body pose, shape, world scale).
+    """
+
+    preset: str = "slahmr"
+    dtype: str = "float32"
+    reprojection: ReprojectionConfig = field(default_factory=ReprojectionConfig)
+    pose_prior: PosePriorConfig = field(default_factory=PosePriorConfig)
+    init: InitConfig = field(default_factory=InitConfig)
+    nan: NaNPolicy = field(default_factory=NaNPolicy)
+    root: PassConfig = field(default_factory=_root_pass)
+    smooth: PassConfig = field(default_factory=_smooth_pass)
+
+    def validate(self) -> SolverConfig:
+        """Raise a ValueError naming the first bad field; return self."""
+        if not isinstance(self.preset, str):
+            raise ValueError(f"preset must be a str, got {self.preset!r}")
+        _choice(self.dtype, DTYPES, "dtype")
+        self.reprojection.validate("reprojection")
+        self.pose_prior.validate("pose_prior")
+        self.init.validate("init")
+        self.nan.validate("nan")
+        for name in PASS_NAMES:
+            self.pass_config(name).validate(name)
+        return self
+
+    def pass_config(self, name: str) -> PassConfig:
+        """The :class:`PassConfig` of pass ``name`` (``"root"`` or ``"smooth"``)."""
+        _choice(name, PASS_NAMES, "pass name")
+        return getattr(self, name)
+
+    def to_dict(self) -> dict:
+        """JSON-ready nested dict (tuples become lists)."""
+        return config_to_dict(self)
+
+    def to_json(self) -> str:
+        """The resolved config as JSON text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def _slahmr() -> SolverConfig:
+    return SolverConfig(preset="slahmr")
+
+
+def _fast() -> SolverConfig:
+    cfg = SolverConfig(preset="fast")
+    cfg.init = InitConfig(
+        alpha="one", betas="estimate", trans_frame="camera", alpha_update="profile"
+    )
+    cfg.root = PassConfig(
+        iterations=3,
+        free=("root_orient", "trans", "alpha"),
+        weights=EnergyWeights(joints2d=0.001, joints3d_smooth=1.0, joints3d_accel=1e4),
+        optimizer=LBFGSConfig(max_iter=20, history_size=20),
+    )
+    cfg.smooth = PassConfig(
+        iterations=8,
+        free=("root_orient", "trans", "body_pose", "betas"),
+        weights=EnergyWeights(
+            joints2d=0.001,
+            joints3d_smooth=10.0,
+            joints3d_accel=300.0,
+            pose_prior=0.04,
+            shape_prior=0.05,
+        ),
+        optimizer=LBFGSConfig(max_iter=20, history_size=20),
+    )
+    return cfg
+
+
+PRESETS = {"slahmr": _slahmr, "fast": _fast}
+"""Preset name → factory of a fresh :class:`SolverConfig`."""
+
+
+def preset(name: str) -> SolverConfig:
+    """A fresh, validated config of the named preset (``"slahmr"`` or ``"fast"``)."""
+    if name not in PRESETS:
+        raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {name!r}")
+    return PRESETS[name]().validate()
+
+
+# --------------------------------------------------------------------------------------------
+# dict round trip and overrides
+# --------------------------------------------------------------------------------------------
+
+
+def config_to_dict(config: Any) -> Any:
+    """A dataclass config as nested plain dicts and lists (JSON-serialisable)."""
+    if is_dataclass(config):
+        return {f.name: config_to_dict(getattr(config, f.name)) for f in fields(config)}
+    if isinstance(config, (tuple, list)):
+        return [config_to_dict(v) for v in config]
+    return config
+
+
+def config_from_dict(data: Mapping[str, Any], cls: type = SolverConfig) -> Any:
+    """Inverse of :func:`config_to_dict`; unknown keys raise a ValueError, missing ones default.
+
+    A :class:`SolverConfig` is validated.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{cls.__name__}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown fields {unknown}; known: {sorted(names)}")
+    kwargs = {}
+    for name, value in data.items():
+        tp = hints[name]
+        if isinstance(tp, type) and is_dataclass(tp):
+            kwargs[name] = config_from_dict(value, tp)
+        else:
+            kwargs[name] = _coerce(value, tp, name)
+    if cls is PassConfig:
+        kwargs.setdefault("iterations", 0)
+        kwargs.setdefault("free", ("root_orient", "trans"))
+    out = cls(**kwargs)
+    return out.validate() if cls is SolverConfig else out
+
+
+def leaf_paths(config: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of every leaf field (``"smooth.optimizer.lr"``, ...)."""
+    out = []
+    for f in fields(config):
+        value = getattr(config, f.name)
+        path = f"{prefix}{f.name}"
+        if is_dataclass(value):
+            out.extend(leaf_paths(value, path + "."))
+        else:
+            out.append(path)
+    return out
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, str]:
+    """Parse CLI ``--set`` items ``"a.b.c=value"`` into ``{"a.b.c": "value"}``.
+
+    Raises:
+        ValueError: an item without ``=`` or with an empty key.
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, str) or "=" not in item:
+            raise ValueError(f"override {item!r} must look like 'section.field=value'")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise ValueError(f"override {item!r} has an empty field name")
+        out[key] = value.strip()
+    return out
+
+
+def apply_overrides(config: SolverConfig, overrides: Mapping[str, Any]) -> SolverConfig:
+    """A copy of ``config`` with dotted-path overrides applied and validated.
+
+    Args:
+        config: the base config (not modified).
+        overrides: dotted path → value; strings are parsed according to the field's type
+            (``"30"`` → 30, ``"true"`` → True, ``"a,b"`` → ``("a", "b")``), other values are
+            checked against it.
+
+    Raises:
+        ValueError: an unknown path (the message lists the valid ones nearby) or a bad value.
+    """
+    out = config_from_dict(config_to_dict(config))
+    for path, value in overrides.items():
+        parts = path.split(".")
+        node = out
+        for i, part in enumerate(parts):
+            names = [f.name for f in fields(node)]
+            if part not in names:
+                where = ".".join(parts[:i]) or "config"
+                raise ValueError(f"unknown config field {path!r}: {where} has fields {names}")
+            if i == len(parts) - 1:
+                tp = typing.get_type_hints(type(node))[part]
+                if isinstance(tp, type) and is_dataclass(tp):
+                    raise ValueError(f"{path!r} is a section, set one of its fields instead")
+                setattr(node, part, _coerce(value, tp, path))
+            else:
+                node = getattr(node, part)
+                if not is_dataclass(node):
+                    raise ValueError(f"unknown config field {path!r}: {part!r} is not a section")
+    return out.validate()
+
+
+# --------------------------------------------------------------------------------------------
+# value parsing
+# --------------------------------------------------------------------------------------------
+
+
+def _coerce(value: Any, tp: Any, name: str) -> Any:
+    """Convert ``value`` (a string from the CLI or a Python value) to the annotated type."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        # Try numbers before strings so that "2.5" becomes 2.5 for ``str | float``.
+        for option in sorted(typing.get_args(tp), key=lambda t: t is str):
+            try:
+                return _coerce(value, option, name)
+            except ValueError as err:
+                errors.append(str(err))
+        raise ValueError(f"{name}: cannot read {value!r} ({'; '.join(errors)})")
+    if origin is tuple:
+        (item_type, *_rest) = typing.get_args(tp)
+        if isinstance(value, str):
+            items: Sequence[Any] = [v.strip() for v in value.split(",") if v.strip()]
+        elif isinstance(value, (list, tuple)):
+            items = value
+        else:
+            raise ValueError(f"{name}: expected a comma-separated list, got {value!r}")
+        return tuple(_coerce(v, item_type, name) for v in items)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
+            return False
+        raise ValueError(f"{name}: expected true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool):
+            raise ValueError(f"{name}: expected an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise ValueError(f"{name}: expected an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, bool):
+            raise ValueError(f"{name}: expected a number, got {value!r}")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"{name}: expected a string, got {value!r}")
+    raise ValueError(f"{name}: unsupported field type {tp!r}")
+
+
+def _positive(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if value != value or value == float("inf"):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+def _non_negative(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number ≥ 0, got {value!r}")
+    if value == float("inf"):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+def _positive_int(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer ≥ 1, got {value!r}")
+
+
+def _choice(value: Any, options: Sequence[str], name: str) -> None:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")

@@ -1,0 +1,260 @@
+"""``solve``: world initialisation, pass 1 (root fit) and pass 2 (smooth fit with world scale).
+
+Runs in a notebook without any file I/O; with ``checkpoint_dir`` every outer step is checkpointed
+and a rerun with the same inputs and settings resumes where the last run stopped.
+
+Example::
+
+    from slahmr_opt.solver import solve
+    result = solve(scene, config="fast")            # or a SolverConfig, or None
+    estimate = result.to_estimate("smooth")         # a WorldEstimate for eval / io
+    print(result.alpha, result.timings)
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from slahmr_opt.body.model import BodyModel
+from slahmr_opt.config import PASS_NAMES, SolverConfig, config_from_dict, config_to_dict, preset
+from slahmr_opt.energies.pose_prior import PosePrior
+from slahmr_opt.result import PassResult, Result
+from slahmr_opt.scene import Scene
+from slahmr_opt.solver.optimize import SolverHooks, run_pass
+from slahmr_opt.solver.stages import PassObjective, build_pose_prior
+from slahmr_opt.solver.variables import (
+    batch_scene,
+    init_variables,
+    initial_alpha,
+    solver_tracks,
+    variables_to_people,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PRESET = "fast"
+"""The preset used when ``solve`` gets no config."""
+
+UNTIL = ("init", *PASS_NAMES)
+
+
+def resolve_config(config: SolverConfig | str | None) -> SolverConfig:
+    """A validated private copy of ``config`` (a preset name, a config, or None = the default)."""
+    if config is None:
+        return preset(DEFAULT_PRESET)
+    if isinstance(config, str):
+        return preset(config)
+    if not isinstance(config, SolverConfig):
+        raise ValueError(
+            f"config must be a SolverConfig, a preset name or None, got {type(config).__name__}"
+        )
+    return config_from_dict(config_to_dict(config))
+
+
+def _hash_arrays(h: hashlib._Hash, *arrays: object) -> None:
+    for a in arrays:
+        if a is None:
+            h.update(b"none")
+        else:
+            arr = np.ascontiguousarray(np.asarray(a))
+            h.update(str(arr.shape).encode())
+            h.update(arr.tobytes())
+
+
+def scene_digest(scene: Scene) -> str:
+    """SHA-256 of everything in a scene the solver reads."""
+    h = hashlib.sha256()
+    cams = scene.cameras
+    _hash_arrays(h, cams.R, cams.t, cams.intrinsics, np.array([cams.is_static, scene.fps]))
+    for t in scene.tracks:
+        h.update(t.track_id.encode())
+        _hash_arrays(h, np.array([t.start]), t.keypoints, t.global_orient, t.body_pose)
+        _hash_arrays(h, t.betas, t.transl)
+    return h.hexdigest()
+
+
+def body_digest(body: BodyModel) -> str:
+    """SHA-256 of the body model's joint, shape and landmark data."""
+    h = hashlib.sha256()
+    h.update(f"{body.model_type}/{body.num_betas}/{body.source}".encode())
+    for buf in (
+        body.joint_template0,
+        body.joint_shapedirs,
+        body.landmark_template,
+        body.landmark_weights,
+    ):
+        _hash_arrays(h, buf.detach().double().cpu().numpy())
+    return h.hexdigest()
+
+
+def pass_fingerprint(config: SolverConfig, name: str, scene_hash: str, body_hash: str) -> str:
+    """Identity of pass ``name``'s inputs: the scene, the body and every setting it depends on.
+
+    A pass depends on the shared sections and on its own and the earlier passes' settings, so
+    changing ``smooth.iterations`` keeps the root pass's checkpoint valid.
+    """
+    data = config_to_dict(config)
+    data.pop("preset")
+    for later in PASS_NAMES[PASS_NAMES.index(name) + 1 :]:
+        data.pop(later)
+    text = json.dumps({"config": data, "pass": name, "scene": scene_hash, "body": body_hash})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _prepare_body(body: BodyModel | None, dtype: torch.dtype) -> BodyModel:
+    body = body if body is not None else BodyModel.standin()
+    if body.joint_template0.dtype != dtype or body.joint_template0.device.type != "cpu":
+        body = copy.deepcopy(body).to(device="cpu", dtype=dtype)
+    return body
+
+
+def solve(
+    scene: Scene,
+    config: SolverConfig | str | None = None,
+    body: BodyModel | None = None,
+    until: str = "smooth",
+    device: str | torch.device = "cpu",
+    checkpoint_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    pose_prior: PosePrior | None = None,
+    hooks: SolverHooks | None = None,
+) -> Result:
+    """Fit every tracked person's world motion and the world scale (passes 1–2).
+
+    Args:
+        scene: the validated input scene; tracks without SMPL estimates are skipped (listed in
+            ``Result.skipped_tracks``).
+        config: a :class:`~slahmr_opt.config.SolverConfig`, a preset name (``"slahmr"``,
+            ``"fast"``) or None for :data:`DEFAULT_PRESET`. It is copied, never modified.
+        body: the body model (default: the open stand-in body). Not modified.
+        until: last pass to run: ``"init"`` (world initialisation only), ``"root"`` or
+            ``"smooth"``.
+        device: ``"cpu"`` or ``"cuda"`` (nothing requires a GPU).
+        checkpoint_dir: folder for per-pass checkpoints (written after every outer step, resumed
+            from on rerun); None for no file I/O.
+        progress: show a tqdm bar per pass.
+        pose_prior: a custom pose prior (default: the one named by ``config.pose_prior``).
+        hooks: instrumentation (:class:`~slahmr_opt.solver.optimize.SolverHooks`).
+
+    Returns:
+        a :class:`~slahmr_opt.result.Result`.
+    """
+    started = time.perf_counter()
+    cfg = resolve_config(config)
+    if until not in UNTIL:
+        raise ValueError(f"until must be one of {list(UNTIL)}, got {until!r}")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device is 'cuda' but torch sees no CUDA device; use device='cpu'")
+    dtype = getattr(torch, cfg.dtype)
+    body_cpu = _prepare_body(body, dtype)
+    body_dev = body_cpu if device.type == "cpu" else copy.deepcopy(body_cpu).to(device)
+
+    track_ids = solver_tracks(scene)
+    skipped = [t.track_id for t in scene.tracks if t.track_id not in track_ids]
+    if skipped:
+        log.warning("tracks without SMPL estimates are not fitted: %s", skipped)
+    data = batch_scene(scene, track_ids, body_cpu, cfg.reprojection, device, dtype)
+    alpha0 = initial_alpha(scene, body_cpu, cfg.init)
+    variables = init_variables(scene, body_cpu, data, cfg.init, alpha0)
+    init_seconds = time.perf_counter() - started
+    passes: dict[str, PassResult] = {
+        "init": PassResult(
+            name="init",
+            people=variables_to_people(variables, data, body_dev),
+            alpha=alpha0,
+            seconds=init_seconds,
+            stop_reason="init",
+            lr=0.0,
+        )
+    }
+    alpha_init = {"value": alpha0, "method": "static" if data.is_static else cfg.init.alpha}
+    alpha_optimized = False
+    if data.is_static:
+        alpha_note = "static cameras: α is not optimised (fixed at 1)"
+    else:
+        alpha_note = "α was not a free variable of any pass run"
+
+    run_names = PASS_NAMES[: UNTIL.index(until)]
+    ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    hashes = (scene_digest(scene), body_digest(body_cpu)) if ckpt_dir is not None else ("", "")
+    prior = pose_prior
+    events: list[dict] = []
+    for name in run_names:
+        pass_cfg = cfg.pass_config(name)
+        free = tuple(pass_cfg.free)
+        if data.is_static and "alpha" in free:
+            free = tuple(v for v in free if v != "alpha")
+            log.info("pass %s: static cameras, α stays fixed", name)
+        profile = "alpha" in free and cfg.init.alpha_update == "profile"
+        if prior is None and pass_cfg.weights.pose_prior > 0:
+            prior = build_pose_prior(cfg, data)
+        objective = PassObjective(data, body_dev, cfg, pass_cfg, prior, variables, profile)
+        outcome = run_pass(
+            name,
+            variables.tensors(),
+            lambda objective=objective: objective.terms(variables),
+            pass_cfg,
+            cfg.nan,
+            free=tuple(v for v in free if not (profile and v == "alpha")),
+            checkpoint_path=ckpt_dir / f"{name}.ckpt" if ckpt_dir is not None else None,
+            fingerprint=pass_fingerprint(cfg, name, *hashes),
+            progress=progress,
+            hooks=hooks,
+        )
+        if "alpha" in free and outcome.steps > 0:
+            alpha_optimized = True
+            how = "profiled (exact minimiser)" if profile else "LBFGS"
+            alpha_note = f"α optimised in pass {name} ({how})"
+        events.extend(outcome.events)
+        alpha = float(variables.alpha.detach()[0])
+        passes[name] = PassResult(
+            name=name,
+            people=variables_to_people(variables, data, body_dev),
+            alpha=alpha,
+            history=outcome.history,
+            steps=outcome.steps,
+            closures=outcome.closures,
+            seconds=outcome.seconds,
+            stop_reason=outcome.stop_reason,
+            lr=outcome.lr,
+            events=outcome.events,
+            resumed_from=outcome.resumed_from,
+        )
+        log.info(
+            "pass %s: %d steps, %d evaluations, %.2f s, α = %.4g, %s",
+            name,
+            outcome.steps,
+            outcome.closures,
+            outcome.seconds,
+            alpha,
+            outcome.stop_reason,
+        )
+
+    last = passes[list(passes)[-1]]
+    timings = {k: p.seconds for k, p in passes.items()}
+    timings["total"] = time.perf_counter() - started
+    return Result(
+        people=last.people,
+        alpha=last.alpha,
+        alpha_optimized=alpha_optimized,
+        alpha_note=alpha_note,
+        alpha_init=alpha_init,
+        passes=passes,
+        config=cfg.to_dict(),
+        cameras=scene.cameras,
+        fps=scene.fps,
+        scene_name=scene.name,
+        skipped_tracks=skipped,
+        events=events,
+        timings=timings,
+    )
