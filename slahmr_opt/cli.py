@@ -188,10 +188,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import torch
 
     from slahmr_opt.body import BodyModel
-    from slahmr_opt.eval.bench import BenchConfig, run_benchmark
+    from slahmr_opt.eval.bench import BenchConfig, default_methods, run_benchmark
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    methods = default_methods([m.strip() for m in args.methods.split(",") if m.strip()])
     config = BenchConfig(
         preset=args.preset,
         people=args.people,
@@ -201,17 +202,53 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         camera=args.camera,
         with_pve=not args.no_pve,
     )
-    result = run_benchmark(config, body=BodyModel.resolve(args.body))
+    result = run_benchmark(config, methods=methods, body=BodyModel.resolve(args.body))
     print(
         f"synthetic benchmark: preset {config.preset}, {config.scenes} scenes × "
         f"{config.people} people × {config.frames} frames, camera {config.camera}, "
         f"seeds {config.seed}..{config.seed + config.scenes - 1}"
     )
     print(result.table())
-    print("seconds per scene: " + ", ".join(f"{k}: {v:.2f}" for k, v in result.seconds.items()))
+    print("seconds per scene (solver rows: that pass alone):")
+    for name, value in result.seconds.items():
+        print(f"  {name:<40} {value:8.2f}")
     if args.json:
         write_json_atomic(args.json, result.to_json())
         print(f"wrote {args.json}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- solver
+def _cmd_run(args: argparse.Namespace) -> int:
+    import torch
+
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.config import apply_overrides, parse_overrides, preset
+    from slahmr_opt.io.results import save_estimate
+    from slahmr_opt.io.scene_folder import load_scene
+    from slahmr_opt.solver import solve
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    scene = load_scene(args.scene)
+    config = apply_overrides(preset(args.preset), parse_overrides(args.set or []))
+    body = BodyModel.resolve(args.body)
+    out = Path(args.out)
+    result = solve(
+        scene,
+        config=config,
+        body=body,
+        until=args.until,
+        device=args.device,
+        checkpoint_dir=out / "checkpoints",
+    )
+    for name in result.passes:
+        save_estimate(result.to_estimate(name), out / "passes" / name)
+    save_estimate(result.to_estimate(), out)
+    print(f"α = {result.alpha:.4f} ({result.alpha_note})")
+    for name, seconds in result.timings.items():
+        print(f"  {name:<8} {seconds:8.2f} s")
+    print(f"wrote {out} (final: {result.last_pass}; every pass under {out / 'passes'})")
     return 0
 
 
@@ -247,6 +284,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--body", default=None, help="SMPL file for the people (default: stand-in)")
     p.add_argument("--out", required=True, help="scene folder to write")
     p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("run", help="fit a scene folder: world init, pass 1 (root), pass 2 (smooth)")
+    p.add_argument("scene", help="scene folder")
+    p.add_argument("--out", required=True, help="result folder (rerunning resumes from it)")
+    p.add_argument(
+        "--preset",
+        default="fast",
+        choices=["fast", "slahmr"],
+        help="solver preset: fast (ours) or slahmr (the original's schedule)",
+    )
+    p.add_argument(
+        "--until", default="smooth", choices=["init", "root", "smooth"], help="last pass to run"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="config override, e.g. --set smooth.iterations=30 (repeatable)",
+    )
+    p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(
         "naive",
@@ -293,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--camera", default="mixed", help="camera rig, or 'mixed' to cycle handheld/orbit/pan_tilt"
     )
     p.add_argument("--no-pve", action="store_true", help="skip PVE (no full meshes)")
+    p.add_argument(
+        "--methods",
+        default="naive,fast,slahmr",
+        help="comma-separated: naive, fast, slahmr (default: all)",
+    )
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
     p.add_argument("--json", default=None, help="also write the table to this JSON file")

@@ -67,29 +67,74 @@ def test_synth_naive_eval(tmp_path, capsys):
 
 def test_bench_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert (
-        main(
-            [
-                "bench",
-                "--preset",
-                "easy",
-                "--people",
-                "1",
-                "--frames",
-                "40",
-                "--scenes",
-                "2",
-                "--no-pve",
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    argv = [
+        "bench",
+        "--preset",
+        "easy",
+        "--people",
+        "1",
+        "--frames",
+        "40",
+        "--scenes",
+        "2",
+        "--methods",
+        "naive,fast",
+        "--camera",
+        "orbit",
+        "--no-pve",
+        "--json",
+        str(out),
+    ]
+    assert main(argv) == 0
     data = json.loads(out.read_text())
-    assert set(data["rows"]) == {"naive (α = 1, SLAM units)", "naive (α from median displacement)"}
-    assert len(data["per_scene"]) == 4
+    assert set(data["rows"]) == {
+        "naive (α = 1, SLAM units)",
+        "naive (α from median displacement)",
+        "fast: pass 1 (root)",
+        "fast: pass 2 (smooth)",
+    }
+    assert len(data["per_scene"]) == 8
+    rows = data["rows"]
+    # Even on a short easy scene the smooth pass removes most of the naive jitter.
+    assert (
+        rows["fast: pass 2 (smooth)"]["jitter"] < 0.5 * rows["naive (α = 1, SLAM units)"]["jitter"]
+    )
     assert "seconds per scene" in capsys.readouterr().out
+
+
+def test_run_writes_every_pass_and_resumes(tmp_path, capsys):
+    scene = tmp_path / "scene"
+    main(
+        [
+            "synth",
+            "--preset",
+            "easy",
+            "--people",
+            "1",
+            "--frames",
+            "30",
+            "--camera",
+            "orbit",
+            "--seed",
+            "2",
+            "--out",
+            str(scene),
+        ]
+    )
+    out = tmp_path / "run"
+    argv = ["run", str(scene), "--out", str(out), "--set", "smooth.iterations=3"]
+    assert main(argv) == 0
+    from slahmr_opt.io.results import load_estimate
+
+    final = load_estimate(out)
+    assert final.meta["config"]["smooth"]["iterations"] == 3
+    for name in ("init", "root", "smooth"):
+        assert (out / "passes" / name / "scene.json").is_file()
+    assert main(argv) == 0  # a rerun resumes from the checkpoints and gives the same result
+    again = load_estimate(out)
+    np.testing.assert_allclose(again.people[0].transl, final.people[0].transl)
+    assert main(["run", str(scene), "--out", str(out), "--set", "smooth.nonsense=1"]) == 2
+    assert "nonsense" in capsys.readouterr().err
 
 
 def test_bad_input_is_a_clear_error(tmp_path, capsys):

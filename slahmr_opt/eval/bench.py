@@ -21,7 +21,9 @@ from slahmr_opt.result import WorldEstimate
 from slahmr_opt.scene import GroundTruth, Scene
 from slahmr_opt.solver.world_init import naive_composition
 
-Method = Callable[[Scene, BodyModel], WorldEstimate]
+Method = Callable[[Scene, BodyModel], "WorldEstimate | Mapping[str, WorldEstimate]"]
+"""A method maps (scene, body) to one estimate, or to several named ones (e.g. one per solver
+pass, from a single run); each named estimate becomes its own row ``"<method>: <name>"``."""
 
 MOVING_RIGS = ("handheld", "orbit", "pan_tilt")
 
@@ -38,12 +40,54 @@ def naive_method(alpha: float | str) -> Method:
     return run
 
 
-def default_methods() -> dict[str, Method]:
-    """The rows every benchmark has: the naive composition at SLAM scale and at the median α."""
-    return {
-        "naive (α = 1, SLAM units)": naive_method("slam"),
-        "naive (α from median displacement)": naive_method("median"),
-    }
+def solver_method(
+    preset: str, until: str = "smooth", overrides: Mapping[str, str] | None = None
+) -> Method:
+    """The solver as a benchmark method: one row per pass (``pass 1 (root)``, ``pass 2 (smooth)``).
+
+    Args:
+        preset: solver preset (``"fast"`` or ``"slahmr"``).
+        until: last pass to run.
+        overrides: ``--set``-style config overrides (``{"smooth.iterations": "30"}``).
+    """
+    from slahmr_opt.config import apply_overrides
+    from slahmr_opt.config import preset as make_preset
+    from slahmr_opt.solver import solve
+
+    config = make_preset(preset)
+    if overrides:
+        config = apply_overrides(config, overrides)
+    labels = {"root": "pass 1 (root)", "smooth": "pass 2 (smooth)"}
+
+    def run(scene: Scene, body: BodyModel) -> dict[str, WorldEstimate]:
+        result = solve(scene, config=config, body=body, until=until, progress=False)
+        out = {}
+        for name, label in labels.items():
+            if name in result.passes:
+                est = result.to_estimate(name)
+                est.meta = {"seconds": result.passes[name].seconds}
+                out[label] = est
+        return out
+
+    return run
+
+
+METHOD_NAMES = ("naive", "fast", "slahmr")
+
+
+def default_methods(names: Sequence[str] = METHOD_NAMES) -> dict[str, Method]:
+    """Benchmark methods by family name: ``naive`` (two rows: SLAM scale and median α),
+    ``fast`` and ``slahmr`` (the solver presets, one row per pass)."""
+    methods: dict[str, Method] = {}
+    for name in names:
+        if name == "naive":
+            methods["naive (α = 1, SLAM units)"] = naive_method("slam")
+            methods["naive (α from median displacement)"] = naive_method("median")
+        elif name in ("fast", "slahmr"):
+            methods[name] = solver_method(name)
+        else:
+            raise ValueError(f"unknown benchmark method {name!r}; expected one of {METHOD_NAMES}")
+    return methods
 
 
 @dataclass
@@ -132,38 +176,44 @@ def run_benchmark(
             )
             for i in range(config.scenes)
         ]
-    reports: dict[str, list[EvalReport]] = {name: [] for name in methods}
-    seconds: dict[str, list[float]] = {name: [] for name in methods}
+    reports: dict[str, list[EvalReport]] = {}
+    seconds: dict[str, list[float]] = {}
     result = BenchResult(config=config)
     jobs = [(i, name) for i in range(len(scenes)) for name in methods]
     for i, name in tqdm(jobs, desc="bench", disable=not progress, leave=False):
         scene, gt = scenes[i]
         start = time.perf_counter()
-        estimate = methods[name](scene, body)
-        seconds[name].append(time.perf_counter() - start)
-        report = evaluate_estimate(
-            estimate.people,
-            gt,
-            body,
-            alpha=estimate.alpha,
-            cameras=estimate.cameras,
-            floor=estimate.floor,
-            with_pve=config.with_pve,
-        )
-        reports[name].append(report)
-        result.per_scene.append(
-            {
-                "scene": i,
-                "seed": config.seed + i,
-                "method": name,
-                "camera": scene.provenance.get("camera_rig", ""),
-                "true_alpha": gt.alpha,
-                "alpha": estimate.alpha,
-                "seconds": seconds[name][-1],
-                **report.summary(),
-            }
-        )
-    for name in methods:
+        produced = methods[name](scene, body)
+        elapsed = time.perf_counter() - start
+        if isinstance(produced, WorldEstimate):
+            produced = {"": produced}
+        for sub, estimate in produced.items():
+            row = f"{name}: {sub}" if sub else name
+            row_seconds = float(estimate.meta.get("seconds", elapsed)) if sub else elapsed
+            report = evaluate_estimate(
+                estimate.people,
+                gt,
+                body,
+                alpha=estimate.alpha,
+                cameras=estimate.cameras,
+                floor=estimate.floor,
+                with_pve=config.with_pve,
+            )
+            reports.setdefault(row, []).append(report)
+            seconds.setdefault(row, []).append(row_seconds)
+            result.per_scene.append(
+                {
+                    "scene": i,
+                    "seed": config.seed + i,
+                    "method": row,
+                    "camera": scene.provenance.get("camera_rig", ""),
+                    "true_alpha": gt.alpha,
+                    "alpha": estimate.alpha,
+                    "seconds": row_seconds,
+                    **report.summary(),
+                }
+            )
+    for name in reports:
         per_person = [p for r in reports[name] for p in r.per_person.values()]
         row = M.aggregate(per_person)
         for key in ("scale_error", "floor_angle", "floor_offset", "camera_ate"):
