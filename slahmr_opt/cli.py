@@ -219,18 +219,94 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- solver
+def _load_input_folder(args: argparse.Namespace):
+    """Read a scene/video folder in any supported layout with the reader options of ``run``."""
+    from slahmr_opt.io.folder import load_scene_folder
+
+    frame_range = None
+    if args.frame_range:
+        try:
+            start, end = (int(x) for x in args.frame_range.split(":"))
+        except ValueError:
+            raise ValueError(
+                f"--frame-range: expected START:END, got {args.frame_range!r}"
+            ) from None
+        frame_range = (start, end)
+    image_size = None
+    if args.image_size:
+        try:
+            w, h = (int(x) for x in args.image_size.lower().split("x"))
+        except ValueError:
+            raise ValueError(f"--image-size: expected WxH, got {args.image_size!r}") from None
+        image_size = (w, h)
+    return load_scene_folder(
+        args.scene,
+        trust_pickle=args.trust_pickle,
+        shot=args.shot,
+        tracks=args.tracks,
+        max_tracks=args.max_tracks,
+        min_track_len=args.min_track_len,
+        frame_range=frame_range,
+        fps=args.fps,
+        image_size=image_size,
+        focal=args.focal,
+        seq=args.seq,
+    )
+
+
+def _add_reader_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("input folder (docs/formats.md, 'Readers')")
+    g.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow reading pickles (PHALP/WHAM); they can run code when loaded",
+    )
+    g.add_argument("--shot", type=int, default=None, help="shot to fit when there are several")
+    g.add_argument(
+        "--tracks", default="all", help="'all', 'longest-N' or comma-separated track ids"
+    )
+    g.add_argument(
+        "--max-tracks",
+        type=int,
+        default=None,
+        help="limit for 'all' (default 12 on upstream layouts, none on scene folders)",
+    )
+    g.add_argument(
+        "--min-track-len",
+        type=int,
+        default=None,
+        help="fewest frames with keypoints (default 21 upstream, 1 on scene folders)",
+    )
+    g.add_argument(
+        "--frame-range", default=None, metavar="START:END", help="frames of the shot to use"
+    )
+    g.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="frame rate when the folder does not record it (the original's layout)",
+    )
+    g.add_argument("--image-size", default=None, metavar="WxH", help="image size of the keypoints")
+    g.add_argument(
+        "--focal",
+        type=float,
+        default=None,
+        help="focal length in pixels when unknown (default 0.5 (W + H))",
+    )
+    g.add_argument("--seq", default=None, help="sequence name in the original layout")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     import torch
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.config import apply_overrides, parse_overrides, preset
     from slahmr_opt.io.results import save_estimate
-    from slahmr_opt.io.scene_folder import load_scene
     from slahmr_opt.solver import solve
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    scene = load_scene(args.scene)
+    scene = _load_input_folder(args)
     config = apply_overrides(preset(args.preset), parse_overrides(args.set or []))
     body = BodyModel.resolve(args.body)
     out = Path(args.out)
@@ -285,8 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="scene folder to write")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("run", help="fit a scene folder: world init, pass 1 (root), pass 2 (smooth)")
-    p.add_argument("scene", help="scene folder")
+    p = sub.add_parser(
+        "run", help="fit a scene or video folder: world init, pass 1 (root), pass 2 (smooth)"
+    )
+    p.add_argument(
+        "scene",
+        help="scene folder, a folder with a manifest, or the original SLAHMR layout",
+    )
     p.add_argument("--out", required=True, help="result folder (rerunning resumes from it)")
     p.add_argument(
         "--preset",
@@ -306,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    _add_reader_options(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(

@@ -165,3 +165,55 @@ def test_bench_body_json(tmp_path):
 def test_parser_defaults():
     args = build_parser().parse_args(["bench"])
     assert (args.preset, args.people, args.frames, args.scenes) == ("medium", 2, 300, 5)
+
+
+@pytest.fixture(scope="module")
+def small_scene():
+    from slahmr_opt.synth.scene import make_scene
+
+    return make_scene(num_people=2, num_frames=30, preset="easy", camera="orbit", seed=4)[0]
+
+
+def _run_quick(folder, out, *extra):
+    argv = [
+        "run",
+        str(folder),
+        "--out",
+        str(out),
+        "--set",
+        "root.iterations=2",
+        "--set",
+        "smooth.iterations=2",
+        *extra,
+    ]
+    return main(argv)
+
+
+def test_run_on_the_original_layout(tmp_path, small_scene):
+    from slahmr_opt.io.folder import write_original_layout
+    from slahmr_opt.io.results import load_estimate
+
+    root = write_original_layout(tmp_path / "video", small_scene)
+    assert _run_quick(root, tmp_path / "out", "--fps", "30", "--min-track-len", "1") == 0
+    est = load_estimate(tmp_path / "out")
+    assert sorted(p.track_id for p in est.people) == sorted(small_scene.track_ids)
+    # The original's layout records no frame rate: without --fps the reader refuses clearly.
+    assert _run_quick(root, tmp_path / "out2", "--min-track-len", "1") == 2
+
+
+def test_run_on_dpvo_openpose_npz_folder(tmp_path, small_scene):
+    from slahmr_opt.io.folder import write_manifest_folder
+    from slahmr_opt.io.results import load_estimate
+
+    folder = write_manifest_folder(
+        tmp_path / "video",
+        small_scene,
+        tracks_format="npz",
+        keypoints_format="openpose",
+        keypoints_layout="body25",
+        cameras_format="dpvo",
+    )
+    assert _run_quick(folder, tmp_path / "out", "--tracks", "longest-1") == 0
+    est = load_estimate(tmp_path / "out")
+    assert len(est.people) == 1
+    assert est.cameras.num_frames == small_scene.num_frames
