@@ -217,3 +217,42 @@ def test_run_on_dpvo_openpose_npz_folder(tmp_path, small_scene):
     est = load_estimate(tmp_path / "out")
     assert len(est.people) == 1
     assert est.cameras.num_frames == small_scene.num_frames
+
+
+@pytest.mark.parametrize(
+    ("tracks", "keypoints", "cameras"),
+    [
+        ("npz", None, "slahmr"),
+        ("npz", "openpose", "dpvo"),
+        ("npz", "arrays", "droid"),
+        ("track_preds", "openpose", "tum"),
+        ("npz", "openpose", "megasam"),
+        ("npz", "arrays", "static"),
+        ("phalp", None, "dpvo"),
+        ("npz", "wham", "dpvo"),
+        ("npz", "gvhmr", "dpvo"),
+    ],
+)
+def test_run_reads_each_format(tmp_path, small_scene, tracks, keypoints, cameras):
+    """`slahmr-opt run` on a manifest folder holding each reader's format."""
+    from slahmr_opt.io.folder import write_manifest_folder
+    from slahmr_opt.io.results import load_estimate
+
+    scene = small_scene
+    if keypoints == "gvhmr":  # GVHMR's vitpose.pt holds a single track covering every frame
+        from slahmr_opt.synth.scene import make_scene
+
+        scene = make_scene(num_people=1, num_frames=30, preset="easy", camera="orbit", seed=4)[0]
+    folder = write_manifest_folder(
+        tmp_path / "video",
+        scene,
+        tracks_format=tracks,
+        keypoints_format=keypoints,
+        cameras_format=cameras,
+    )
+    extra = ["--trust-pickle"] if tracks == "phalp" or keypoints in ("wham", "gvhmr") else []
+    assert _run_quick(folder, tmp_path / "out", "--until", "root", *extra) == 0
+    est = load_estimate(tmp_path / "out")
+    assert 1 <= len(est.people) <= len(scene.tracks)  # PHALP renames tracks by numeric tid
+    if tracks != "phalp":
+        assert {p.track_id for p in est.people} <= set(scene.track_ids)
