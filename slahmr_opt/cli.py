@@ -26,8 +26,6 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_body_info(args: argparse.Namespace) -> int:
-    import torch
-
     from slahmr_opt.body import BodyModel
 
     body = BodyModel.resolve(args.body)
@@ -38,15 +36,18 @@ def _cmd_body_info(args: argparse.Namespace) -> int:
         summary["file"] = str(standin_path())
     for key, value in summary.items():
         print(f"{key:>18}: {value}")
-    del torch
     return 0
 
 
 def _body_summary(body) -> dict:
+    """Size and shape facts of a body model at the rest pose and β = 0."""
     import torch
 
     zeros = torch.zeros(1, 3)
-    verts = body.vertices(zeros, torch.zeros(1, body.num_body_joints, 3), torch.zeros(1, 10))[0]
+    with torch.no_grad():
+        verts = body.vertices(
+            zeros, torch.zeros(1, body.num_body_joints, 3), zeros.new_zeros(1, 1)
+        )[0]
     up = 1  # SMPL rest frame: +y up
     return {
         "source": body.source,
