@@ -297,12 +297,25 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seq", default=None, help="sequence name in the original layout")
 
 
+def _load_motion_prior(prior: str | None, gmm: str | None):
+    """The motion prior named on the command line (None → the shipped default)."""
+    from slahmr_opt.priors import GaussianMixture, load_prior
+
+    if prior is None and gmm is None:
+        return None
+    loaded = load_prior(prior)
+    if gmm is not None:
+        loaded.gmm = GaussianMixture.load(gmm)
+    return loaded
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    import numpy as np
     import torch
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.config import apply_overrides, parse_overrides, preset
-    from slahmr_opt.io.results import save_estimate
+    from slahmr_opt.io.results import save_result
     from slahmr_opt.solver import solve
 
     if args.threads:
@@ -310,23 +323,128 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scene = _load_input_folder(args)
     config = apply_overrides(preset(args.preset), parse_overrides(args.set or []))
     body = BodyModel.resolve(args.body)
+    prior = _load_motion_prior(args.prior, args.gmm) if args.until == "motion" else None
     out = Path(args.out)
-    result = solve(
-        scene,
-        config=config,
+    records: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler = _Collect(level=logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root_logger = logging.getLogger("slahmr_opt")
+    previous_level = root_logger.level
+    root_logger.addHandler(handler)
+    root_logger.setLevel(logging.INFO)
+    try:
+        result = solve(
+            scene,
+            config=config,
+            body=body,
+            until=args.until,
+            device=args.device,
+            checkpoint_dir=out / "checkpoints",
+            prior=prior,
+        )
+    finally:
+        root_logger.removeHandler(handler)
+        root_logger.setLevel(previous_level)
+    save_result(
+        result,
+        out,
+        scene=scene,
         body=body,
-        until=args.until,
-        device=args.device,
-        checkpoint_dir=out / "checkpoints",
+        plot=not args.no_plot,
+        log_text="\n".join(records) + "\n",
     )
-    for name in result.passes:
-        save_estimate(result.to_estimate(name), out / "passes" / name)
-    save_estimate(result.to_estimate(), out)
     print(f"α = {result.alpha:.4f} ({result.alpha_note})")
+    if result.floor is not None:
+        n, d = result.floor
+        print(f"floor: normal {np.round(n, 4).tolist()}, offset {d:.4f} m")
     for name, seconds in result.timings.items():
         print(f"  {name:<8} {seconds:8.2f} s")
     print(f"wrote {out} (final: {result.last_pass}; every pass under {out / 'passes'})")
     return 0
+
+
+# ---------------------------------------------------------------------------- motion prior
+def _cmd_train_prior(args: argparse.Namespace) -> int:
+    import json
+
+    from slahmr_opt.priors.train import (
+        TrainConfig,
+        override_train_config,
+        train_prior,
+        unfinished_config,
+    )
+
+    out = Path(args.out)
+    pending = unfinished_config(out)
+    config = None
+    overridden = bool(args.tiny or args.set or args.threads is not None)
+    if not args.resume or overridden:
+        base = TrainConfig.tiny() if args.tiny else TrainConfig()
+        if args.resume and pending is not None and not args.tiny:
+            base = pending  # --set on --resume: compared with the stored settings
+        config = override_train_config(base, args.set or [])
+        if args.threads is not None:
+            config = override_train_config(config, [f"threads={args.threads}"])
+    if args.resume:
+        if pending is None:
+            info = out / "config.json"
+            if info.is_file() and json.loads(info.read_text()).get("finished"):
+                print(f"{out}: the run there is finished; nothing to resume")
+                return 0
+            if config is None:
+                raise ValueError(f"--resume: {out} holds no unfinished run (no train_state.pt)")
+    elif pending is not None:
+        raise ValueError(
+            f"--out {out}: holds an unfinished run; continue it with --resume or choose another "
+            "folder"
+        )
+    train_prior(out, config, resume=args.resume, minutes=args.minutes)
+    info = json.loads((out / "config.json").read_text())
+    seconds = sum(info.get("seconds", {}).values())
+    print(
+        f"wrote {out}: {info.get('epochs_done')} epochs, best validation loss "
+        f"{info.get('best_val_loss'):.5g}, {seconds:.0f} s this far"
+    )
+    if not info.get("finished"):
+        print(
+            f"stopped early (--minutes); continue with: slahmr-opt train-prior --out {out} --resume"
+        )
+    return 0
+
+
+def _cmd_eval_prior(args: argparse.Namespace) -> int:
+    import torch
+
+    import slahmr_opt.priors.train as train
+    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.priors import GaussianMixture, load_prior
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        prior = load_prior(args.prior)
+        if args.gmm is not None:
+            prior.gmm = GaussianMixture.load(args.gmm)
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from exc
+    report = train.evaluate_prior(
+        prior,
+        num_clips=args.clips,
+        rollout_steps=args.steps,
+        rollout_samples=min(args.rollouts, args.clips),
+        seed=args.seed,
+        timing=args.timing,
+    )
+    print(train.format_prior_report(report))
+    if args.json:
+        write_json_atomic(args.json, report)
+        print(f"wrote {args.json}")
+    return 0 if report["ordering_holds"] else 1
 
 
 # ---------------------------------------------------------------------------- demo
@@ -363,7 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser(
-        "run", help="fit a scene or video folder: world init, pass 1 (root), pass 2 (smooth)"
+        "run",
+        help="fit a scene or video folder: world init, pass 1 (root), pass 2 (smooth), "
+        "pass 3 (motion prior, contacts, floor)",
     )
     p.add_argument(
         "scene",
@@ -377,7 +497,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="solver preset: fast (ours) or slahmr (the original's schedule)",
     )
     p.add_argument(
-        "--until", default="smooth", choices=["init", "root", "smooth"], help="last pass to run"
+        "--until",
+        default="motion",
+        choices=["init", "root", "smooth", "motion"],
+        help="last pass to run (default: all three)",
     )
     p.add_argument(
         "--set",
@@ -386,8 +509,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="config override, e.g. --set smooth.iterations=30 (repeatable)",
     )
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
+    p.add_argument(
+        "--prior",
+        default=None,
+        help="motion prior: a prior folder, a weights file, or the original HuMoR best_model.pth "
+        "(default: the shipped open prior in priors/)",
+    )
+    p.add_argument(
+        "--gmm",
+        default=None,
+        help="initial-state GMM npz (the original prior_gmm.npz) to use with --prior",
+    )
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw trajectory.png")
     _add_reader_options(p)
     p.set_defaults(func=_cmd_run)
 
@@ -469,6 +604,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     p.add_argument("--json", default=None, help="also write the numbers to this JSON file")
     p.set_defaults(func=_cmd_bench_body)
+
+    p = sub.add_parser(
+        "train-prior",
+        help="train the HuMoR motion prior on procedural motion (defaults: the shipped prior)",
+    )
+    p.add_argument("--out", required=True, help="prior folder to write (weights, GMM, config, log)")
+    p.add_argument("--resume", action="store_true", help="continue an unfinished run in --out")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="stop after the epoch that crosses this budget (resume later with --resume)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="TrainConfig override, e.g. --set epochs=40 or --set model.latent_dim=32 "
+        "(repeatable; tuples comma-separated)",
+    )
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: 1)")
+    p.add_argument(
+        "--tiny", action="store_true", help="tiny widths and data: a seconds-long smoke run"
+    )
+    p.set_defaults(func=_cmd_train_prior)
+
+    p = sub.add_parser(
+        "eval-prior",
+        help="held-out checks of a motion prior: likelihood ordering, GMM, sampled roll-outs",
+    )
+    p.add_argument(
+        "--prior",
+        default=None,
+        help="prior folder, weights file or original best_model.pth (default: shipped priors/)",
+    )
+    p.add_argument("--gmm", default=None, help="initial-state GMM .npz (e.g. the original's)")
+    p.add_argument("--json", default=None, help="also write the report to this JSON file")
+    p.add_argument(
+        "--timing", action="store_true", help="also time roll-outs at original and prior widths"
+    )
+    p.add_argument("--clips", type=int, default=48, help="held-out clips of 90 frames (default 48)")
+    p.add_argument("--rollouts", type=int, default=16, help="sampled roll-outs (at most --clips)")
+    p.add_argument("--steps", type=int, default=300, help="steps per sampled roll-out")
+    p.add_argument("--seed", type=int, default=0, help="held-out clips, noise and latent draws")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    p.set_defaults(func=_cmd_eval_prior)
     return parser
 
 

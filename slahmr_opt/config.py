@@ -38,6 +38,8 @@ __all__ = [
     "PRESETS",
     "EnergyWeights",
     "InitConfig",
+    "MotionPassConfig",
+    "MotionWeights",
     "LBFGSConfig",
     "NaNPolicy",
     "PassConfig",
@@ -55,8 +57,16 @@ __all__ = [
 FREE_VARIABLES = ("root_orient", "trans", "body_pose", "betas", "alpha")
 """Names of the variables a pass may optimise (see ``solver/variables.py``)."""
 
-PASS_NAMES = ("root", "smooth")
+PASS_NAMES = ("root", "smooth", "motion")
 """The passes this solver runs, in order."""
+
+MOTION_FREE_VARIABLES = ("init_state", "latents", "betas", "alpha", "floor", "motion")
+"""Names of the variables the motion pass may optimise (``solver/motion.py``): the initial
+state and the per-transition latents (``method = "rollout"``), or the per-frame motion
+(``method = "collocation"``), and the shared shape, scale and floor."""
+
+MOTION_METHODS = ("rollout", "collocation")
+FLOOR_INITS = ("feet", "original")
 
 LINE_SEARCHES = ("strong_wolfe", "none")
 TRANS_FRAMES = ("world", "camera")
@@ -150,6 +160,108 @@ class PassConfig:
             _choice(name, FREE_VARIABLES, f"{where}.free entry")
         if len(set(self.free)) != len(self.free):
             raise ValueError(f"{where}.free lists a variable twice: {self.free}")
+        self.weights.validate(f"{where}.weights")
+        self.optimizer.validate(f"{where}.optimizer")
+
+
+@dataclass
+class MotionWeights:
+    """Weights of the motion pass (docs/energies.md; the original's stage-3 values by default).
+
+    Attributes:
+        joints2d: robust 2D reprojection of the world-frame motion.
+        pose_prior: pose prior on the motion's body poses.
+        shape_prior: shape prior per frame (``shape_prior · T · Σ‖β‖²``).
+        motion_prior: the CVAE term Σ −log N(z_t; μ_p, σ_p) per transition.
+        init_motion_prior: the initial-state GMM term (scaled by max(1, T/H) under a horizon).
+        joint_consistency: SMPL joints of the rolled-out parameters vs the prior's joints.
+        bone_length: bone-length constancy of the prior's joints.
+        contact_vel: skate, contact-weighted foot (joint) displacement.
+        contact_height: contacting joints within 8 cm of the floor.
+        floor_reg: pull of the floor vector towards its start, ×T (0 in the original).
+        motion_recon: collocation only: the decoder's prediction of each next state (at the
+            posterior latent) against the motion's own next state, in the prior's normalised
+            output units (the reconstruction half of the CVAE's evidence bound; not in the
+            original, whose roll-out satisfies it exactly).
+        joints3d_accel: collocation only: world joint acceleration (as in pass 2).
+    """
+
+    joints2d: float = 0.001
+    pose_prior: float = 0.04
+    shape_prior: float = 0.05
+    motion_prior: float = 0.075
+    init_motion_prior: float = 0.075
+    joint_consistency: float = 100.0
+    bone_length: float = 2000.0
+    contact_vel: float = 100.0
+    contact_height: float = 10.0
+    floor_reg: float = 0.0
+    motion_recon: float = 0.0
+    joints3d_accel: float = 0.0
+
+    def validate(self, where: str) -> None:
+        for f in fields(self):
+            _non_negative(getattr(self, f.name), f"{where}.{f.name}")
+
+
+@dataclass
+class MotionPassConfig:
+    """Pass 3: the motion prior, skate, contact and ground-plane pass.
+
+    Attributes:
+        iterations: cap on outer LBFGS steps; with ``horizon = "chunks"`` the original's cap is
+            ``20 + 20·(⌈T/10⌉ + 1)`` and the smaller of the two applies.
+        method: ``"rollout"`` (the original: initial state + one latent per transition, the
+            trajectory is the prior's roll-out) or ``"collocation"`` (ours: the per-frame motion
+            stays the variable and every transition is scored by the prior in parallel).
+        horizon: ``"chunks"`` (the original's growing roll-out horizon, chunks of
+            ``chunk_size``) or ``"full"`` (the whole track from the first step).
+        chunk_size, init_steps, chunk_steps: the chunk schedule (10, 20, 20 in the original).
+        free: variables optimised (:data:`MOTION_FREE_VARIABLES`).
+        floor_init: ``"feet"`` (a plane fitted to the pass-2 feet) or ``"original"`` (0.5 m
+            below the first camera, the original's fixed guess).
+        weights: energy weights.
+        optimizer: LBFGS settings.
+    """
+
+    iterations: int = 10000
+    method: str = "rollout"
+    horizon: str = "chunks"
+    chunk_size: int = 10
+    init_steps: int = 20
+    chunk_steps: int = 20
+    free: tuple[str, ...] = ("init_state", "latents", "betas", "alpha", "floor")
+    floor_init: str = "original"
+    weights: MotionWeights = field(default_factory=MotionWeights)
+    optimizer: LBFGSConfig = field(default_factory=LBFGSConfig)
+
+    def validate(self, where: str) -> None:
+        if not isinstance(self.iterations, int) or self.iterations < 0:
+            raise ValueError(f"{where}.iterations must be an integer ≥ 0, got {self.iterations!r}")
+        _choice(self.method, MOTION_METHODS, f"{where}.method")
+        _choice(self.horizon, ("chunks", "full"), f"{where}.horizon")
+        _positive_int(self.chunk_size, f"{where}.chunk_size")
+        if not isinstance(self.init_steps, int) or self.init_steps < 0:
+            raise ValueError(f"{where}.init_steps must be an integer ≥ 0, got {self.init_steps!r}")
+        _positive_int(self.chunk_steps, f"{where}.chunk_steps")
+        _choice(self.floor_init, FLOOR_INITS, f"{where}.floor_init")
+        if not isinstance(self.free, tuple) or not self.free:
+            raise ValueError(f"{where}.free must be a non-empty tuple of variable names")
+        for name in self.free:
+            _choice(name, MOTION_FREE_VARIABLES, f"{where}.free entry")
+        per_method = {"rollout": ("init_state", "latents"), "collocation": ("motion",)}
+        wrong = [
+            v
+            for m, names in per_method.items()
+            if m != self.method
+            for v in names
+            if v in self.free
+        ]
+        if wrong:
+            raise ValueError(
+                f"{where}.free: {wrong} are not variables of method {self.method!r} "
+                f"(rollout: init_state, latents; collocation: motion)"
+            )
         self.weights.validate(f"{where}.weights")
         self.optimizer.validate(f"{where}.optimizer")
 
@@ -300,6 +412,7 @@ class SolverConfig:
         nan: non-finite energy policy.
         root: pass 1 (root orientation and translation).
         smooth: pass 2 (+ body pose, shape, world scale).
+        motion: pass 3 (motion prior, skate, contacts, ground plane).
     """
 
     preset: str = "slahmr"
@@ -310,6 +423,7 @@ class SolverConfig:
     nan: NaNPolicy = field(default_factory=NaNPolicy)
     root: PassConfig = field(default_factory=_root_pass)
     smooth: PassConfig = field(default_factory=_smooth_pass)
+    motion: MotionPassConfig = field(default_factory=MotionPassConfig)
 
     def validate(self) -> SolverConfig:
         """Raise a ValueError naming the first bad field; return self."""
@@ -324,8 +438,8 @@ class SolverConfig:
             self.pass_config(name).validate(name)
         return self
 
-    def pass_config(self, name: str) -> PassConfig:
-        """The :class:`PassConfig` of pass ``name`` (``"root"`` or ``"smooth"``)."""
+    def pass_config(self, name: str) -> PassConfig | MotionPassConfig:
+        """The config of pass ``name`` (``"root"``, ``"smooth"`` or ``"motion"``)."""
         _choice(name, PASS_NAMES, "pass name")
         return getattr(self, name)
 
@@ -362,6 +476,27 @@ def _fast() -> SolverConfig:
             joints3d_accel=300.0,
             pose_prior=0.04,
             shape_prior=0.05,
+        ),
+        optimizer=LBFGSConfig(max_iter=20, history_size=20),
+    )
+    cfg.motion = MotionPassConfig(
+        iterations=6,
+        method="collocation",
+        horizon="full",
+        free=("motion", "betas", "floor"),
+        floor_init="feet",
+        weights=MotionWeights(
+            joints2d=0.001,
+            pose_prior=0.04,
+            shape_prior=0.05,
+            motion_prior=0.075,
+            init_motion_prior=1e-4,
+            joint_consistency=0.0,
+            bone_length=0.0,
+            contact_vel=100.0,
+            contact_height=10.0,
+            motion_recon=1e-4,
+            joints3d_accel=300.0,
         ),
         optimizer=LBFGSConfig(max_iter=20, history_size=20),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from slahmr_opt.body import BodyModel
@@ -136,18 +137,40 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
         rows[name] = report.summary()
         print(f"{name}: α = {used:.3f} ({seconds:.2f} s)")
 
+    from slahmr_opt.io.results import save_result
     from slahmr_opt.solver import solve
 
     result = solve(scene, config="fast", body=body, checkpoint_dir=out / "checkpoints")
-    labels = {"root": "solver fast: pass 1 (root)", "smooth": "solver fast: pass 2 (smooth)"}
+    labels = {
+        "root": "solver fast: pass 1 (root)",
+        "smooth": "solver fast: pass 2 (smooth)",
+        "motion": "solver fast: pass 3 (motion)",
+    }
     for name, label in labels.items():
         estimate = result.to_estimate(name)
-        save_estimate(estimate, out / "results" / f"fast-{name}")
         report = evaluate_estimate(
-            estimate.people, gt, body, alpha=estimate.alpha, cameras=scene.cameras, with_pve=True
+            estimate.people,
+            gt,
+            body,
+            alpha=estimate.alpha,
+            cameras=scene.cameras,
+            floor=estimate.floor,
+            with_pve=True,
         )
         rows[label] = report.summary()
         print(f"{label}: α = {estimate.alpha:.3f} ({result.passes[name].seconds:.2f} s)")
+    run_dir = save_result(result, out / "results" / "fast", scene=scene, body=body, ground_truth=gt)
+    if result.floor is not None:
+        n, d = result.floor
+        print(
+            f"floor: normal {np.round(n, 3).tolist()} "
+            f"(true {np.round(gt.floor_normal, 3).tolist()}), offset {d:.3f} m "
+            f"(true {gt.floor_offset:.3f} m at the true scale)"
+        )
+    print(
+        f"result folder: {run_dir} (load it with slahmr_opt.load_result); plot: "
+        f"{run_dir / 'trajectory.png'}"
+    )
     print(format_table(rows))
     write_json_atomic(
         out / "metrics.json", {"scene": str(scene_dir), "true_alpha": gt.alpha, "rows": rows}

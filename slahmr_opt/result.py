@@ -55,7 +55,7 @@ class PassResult:
     """The state after one solver pass, and how the pass went.
 
     Attributes:
-        name: ``"init"`` (the world initialisation), ``"root"`` or ``"smooth"``.
+        name: ``"init"`` (the world initialisation), ``"root"``, ``"smooth"`` or ``"motion"``.
         people: world SMPL motion per track after the pass (T_i frames each).
         alpha: world scale after the pass.
         history: term → weighted energy at the start and after each outer step (``"total"``
@@ -68,6 +68,8 @@ class PassResult:
         lr: final LBFGS lr (halved after each non-finite failure).
         events: non-finite events of the pass (also in the log).
         resumed_from: outer step the pass resumed from a checkpoint, or None.
+        floor: ``(up normal (3,), offset d)`` of the world floor plane ``n·x = d`` (metres),
+            estimated by the motion pass; None for passes that do not estimate it.
     """
 
     name: str
@@ -81,6 +83,7 @@ class PassResult:
     lr: float = 1.0
     events: list[dict] = field(default_factory=list)
     resumed_from: int | None = None
+    floor: tuple[np.ndarray, float] | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready scalars of the pass (no arrays)."""
@@ -96,6 +99,9 @@ class PassResult:
             "final_energy": final,
             "events": self.events,
             "resumed_from": self.resumed_from,
+            "floor": None
+            if self.floor is None
+            else {"normal": [float(x) for x in self.floor[0]], "offset": float(self.floor[1])},
         }
 
 
@@ -134,6 +140,14 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def floor(self) -> tuple[np.ndarray, float] | None:
+        """The floor of the last pass that estimated one (``(up normal (3,), offset)``), or None."""
+        for p in reversed(list(self.passes.values())):
+            if p.floor is not None:
+                return p.floor
+        return None
+
+    @property
     def last_pass(self) -> str:
         """Name of the last pass run."""
         return list(self.passes)[-1]
@@ -153,7 +167,7 @@ class Result:
             alpha=p.alpha,
             cameras=self.cameras,
             fps=self.fps,
-            floor=None,
+            floor=p.floor,
             method=f"slahmr-opt {self.config.get('preset', '')} {name}".strip(),
             meta=self.summary(),
         )

@@ -123,13 +123,19 @@ def test_run_writes_every_pass_and_resumes(tmp_path, capsys):
     )
     out = tmp_path / "run"
     argv = ["run", str(scene), "--out", str(out), "--set", "smooth.iterations=3"]
+    argv += ["--set", "motion.iterations=2"]
     assert main(argv) == 0
+    from slahmr_opt import load_result
     from slahmr_opt.io.results import load_estimate
 
     final = load_estimate(out)
     assert final.meta["config"]["smooth"]["iterations"] == 3
-    for name in ("init", "root", "smooth"):
+    for name in ("init", "root", "smooth", "motion"):
         assert (out / "passes" / name / "scene.json").is_file()
+    loaded = load_result(out)
+    assert loaded.estimate.floor is not None and loaded.floor_transform is not None
+    assert (out / "world_results.npz").is_file() and (out / "trajectory.png").is_file()
+    assert "pass motion" in (out / "log.txt").read_text()
     assert main(argv) == 0  # a rerun resumes from the checkpoints and gives the same result
     again = load_estimate(out)
     np.testing.assert_allclose(again.people[0].transl, final.people[0].transl)
@@ -184,6 +190,8 @@ def _run_quick(folder, out, *extra):
         "root.iterations=2",
         "--set",
         "smooth.iterations=2",
+        "--set",
+        "motion.iterations=1",
         *extra,
     ]
     return main(argv)

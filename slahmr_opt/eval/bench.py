@@ -41,9 +41,10 @@ def naive_method(alpha: float | str) -> Method:
 
 
 def solver_method(
-    preset: str, until: str = "smooth", overrides: Mapping[str, str] | None = None
+    preset: str, until: str = "motion", overrides: Mapping[str, str] | None = None
 ) -> Method:
-    """The solver as a benchmark method: one row per pass (``pass 1 (root)``, ``pass 2 (smooth)``).
+    """The solver as a benchmark method: one row per pass (``pass 1 (root)``,
+    ``pass 2 (smooth)``, ``pass 3 (motion)``).
 
     Args:
         preset: solver preset (``"fast"`` or ``"slahmr"``).
@@ -57,7 +58,7 @@ def solver_method(
     config = make_preset(preset)
     if overrides:
         config = apply_overrides(config, overrides)
-    labels = {"root": "pass 1 (root)", "smooth": "pass 2 (smooth)"}
+    labels = {"root": "pass 1 (root)", "smooth": "pass 2 (smooth)", "motion": "pass 3 (motion)"}
 
     def run(scene: Scene, body: BodyModel) -> dict[str, WorldEstimate]:
         result = solve(scene, config=config, body=body, until=until, progress=False)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from torch import Tensor
@@ -54,6 +55,18 @@ class SolverHooks:
 
     on_energy: Callable[[str, int, Tensor], Tensor] | None = None
     after_step: Callable[[str, int], None] | None = None
+
+
+class PassSchedule(Protocol):
+    """What :func:`run_pass` needs from a schedule (see ``solver/motion.py``)."""
+
+    def update(self, values: dict[str, float]) -> bool: ...
+
+    def advance(self) -> bool: ...
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...
 
 
 @dataclass
@@ -154,6 +167,7 @@ def run_pass(
     fingerprint: str = "",
     progress: bool = True,
     hooks: SolverHooks | None = None,
+    schedule: PassSchedule | None = None,
 ) -> PassOutcome:
     """Minimise ``energy_fn`` over the ``free`` variables with LBFGS, in place.
 
@@ -169,6 +183,9 @@ def run_pass(
         fingerprint: identifies inputs and settings; a checkpoint with another one is ignored.
         progress: show a tqdm bar.
         hooks: instrumentation (:class:`SolverHooks`).
+        schedule: a schedule that changes the problem between outer steps (the motion pass's
+            growing horizon): told the terms after each step (it may end the pass), asked to
+            advance when LBFGS stalls, saved in and restored from checkpoints.
 
     Returns:
         :class:`PassOutcome`.
@@ -196,6 +213,8 @@ def run_pass(
         outcome.events = list(resume["events"])
         outcome.stop_reason = str(resume["stop_reason"])
         outcome.resumed_from = outcome.steps
+        if schedule is not None and resume.get("schedule") is not None:
+            schedule.load_state_dict(resume["schedule"])
         optimizer = make_lbfgs(params, opt_cfg, outcome.lr) if params else None
         if resume["optimizer"] is not None and optimizer is not None:
             optimizer.load_state_dict(resume["optimizer"])
@@ -233,6 +252,7 @@ def run_pass(
                 "closures": outcome.closures,
                 "seconds": outcome.seconds,
                 "stop_reason": outcome.stop_reason,
+                "schedule": None if schedule is None else schedule.state_dict(),
             },
         )
 
@@ -302,14 +322,26 @@ def run_pass(
             with torch.no_grad():
                 values = _record(outcome.history, energy_fn())
             unchanged = all(torch.equal(p.detach(), g) for p, g in zip(params, good, strict=True))
+            finished = False
+            if schedule is not None:
+                finished = schedule.update(values)
+                if (step_closures <= 1 or unchanged) and not finished and schedule.advance():
+                    unchanged = False
+                    step_closures = 2
             if step_closures <= 1 or unchanged:
                 outcome.stop_reason = "converged"
-            done = outcome.steps >= pass_config.iterations or outcome.stop_reason != "completed"
+            done = (
+                finished
+                or outcome.steps >= pass_config.iterations
+                or outcome.stop_reason != "completed"
+            )
             checkpoint(done)
             bar.update(1)
             bar.set_postfix(_postfix(values, variables), refresh=False)
             if hooks.after_step is not None:
                 hooks.after_step(name, outcome.steps)
+            if finished:
+                break
         checkpoint(True)
     finally:
         bar.close()

@@ -27,11 +27,15 @@ import torch
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import PASS_NAMES, SolverConfig, config_from_dict, config_to_dict, preset
 from slahmr_opt.energies.pose_prior import PosePrior
+from slahmr_opt.priors.humor import MotionPrior, load_prior
 from slahmr_opt.result import PassResult, Result
 from slahmr_opt.scene import Scene
+from slahmr_opt.solver.motion import ChunkSchedule, MotionProblem
 from slahmr_opt.solver.optimize import SolverHooks, run_pass
 from slahmr_opt.solver.stages import PassObjective, build_pose_prior
 from slahmr_opt.solver.variables import (
+    ProblemData,
+    Variables,
     batch_scene,
     init_variables,
     initial_alpha,
@@ -110,6 +114,100 @@ def pass_fingerprint(config: SolverConfig, name: str, scene_hash: str, body_hash
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def prior_digest(prior: MotionPrior) -> str:
+    """SHA-256 of a motion prior's weights and GMM (part of the motion pass's fingerprint)."""
+    h = hashlib.sha256()
+    for key, value in sorted(prior.model.state_dict().items()):
+        h.update(key.encode())
+        _hash_arrays(h, value.detach().double().cpu().numpy())
+    if prior.gmm is not None:
+        _hash_arrays(h, prior.gmm.weights.numpy(), prior.gmm.means.numpy())
+        _hash_arrays(h, prior.gmm.covariances.numpy())
+    return h.hexdigest()
+
+
+def resolve_prior(prior: MotionPrior | str | os.PathLike | None) -> MotionPrior:
+    """A :class:`MotionPrior` from an object, a path or None (the shipped default)."""
+    if isinstance(prior, MotionPrior):
+        return prior
+    return load_prior(prior)
+
+
+def run_motion_pass(
+    data: ProblemData,
+    body: BodyModel,
+    cfg: SolverConfig,
+    previous: Variables,
+    prior: MotionPrior,
+    fps: float,
+    *,
+    checkpoint_path: Path | None = None,
+    fingerprint: str = "",
+    progress: bool = True,
+    hooks: SolverHooks | None = None,
+) -> tuple[PassResult, bool]:
+    """Pass 3 from the pass-2 variables (not modified).
+
+    Returns:
+        (the pass result with people, α, floor and contacts; whether α was free).
+    """
+    pass_cfg = cfg.motion
+    problem = MotionProblem(data, body, cfg, pass_cfg, prior, previous, fps)
+    free = problem.free_names()
+    schedule = None
+    if pass_cfg.method == "rollout":
+        schedule = ChunkSchedule(
+            problem.local.num_local,
+            pass_cfg.chunk_size,
+            pass_cfg.init_steps,
+            pass_cfg.chunk_steps,
+            full=pass_cfg.horizon == "full",
+        )
+
+    def energy() -> dict:
+        horizon = schedule.horizon if schedule is not None else None
+        return problem.evaluate(horizon).terms
+
+    outcome = run_pass(
+        "motion",
+        problem.variables,
+        energy,
+        pass_cfg,
+        cfg.nan,
+        free=free,
+        checkpoint_path=checkpoint_path,
+        fingerprint=fingerprint,
+        progress=progress,
+        hooks=hooks,
+        schedule=schedule,
+    )
+    alpha = float(problem.variables["alpha"].detach().exp()[0])
+    result = PassResult(
+        name="motion",
+        people=problem.people(),
+        alpha=alpha,
+        history=outcome.history,
+        steps=outcome.steps,
+        closures=outcome.closures,
+        seconds=outcome.seconds,
+        stop_reason=outcome.stop_reason,
+        lr=outcome.lr,
+        events=outcome.events,
+        resumed_from=outcome.resumed_from,
+        floor=problem.floor_numpy(),
+    )
+    log.info(
+        "pass motion (%s): %d steps, %d evaluations, %.2f s, α = %.4g, %s",
+        pass_cfg.method,
+        outcome.steps,
+        outcome.closures,
+        outcome.seconds,
+        alpha,
+        outcome.stop_reason,
+    )
+    return result, "alpha" in free
+
+
 def _prepare_body(body: BodyModel | None, dtype: torch.dtype) -> BodyModel:
     body = body if body is not None else BodyModel.standin()
     if body.joint_template0.dtype != dtype or body.joint_template0.device.type != "cpu":
@@ -121,14 +219,15 @@ def solve(
     scene: Scene,
     config: SolverConfig | str | None = None,
     body: BodyModel | None = None,
-    until: str = "smooth",
+    until: str = "motion",
     device: str | torch.device = "cpu",
     checkpoint_dir: str | os.PathLike | None = None,
     progress: bool = True,
     pose_prior: PosePrior | None = None,
     hooks: SolverHooks | None = None,
+    prior: MotionPrior | str | os.PathLike | None = None,
 ) -> Result:
-    """Fit every tracked person's world motion and the world scale (passes 1–2).
+    """Fit every tracked person's world motion, the world scale and the floor (passes 1–3).
 
     Args:
         scene: the validated input scene; tracks without SMPL estimates are skipped (listed in
@@ -136,14 +235,17 @@ def solve(
         config: a :class:`~slahmr_opt.config.SolverConfig`, a preset name (``"slahmr"``,
             ``"fast"``) or None for :data:`DEFAULT_PRESET`. It is copied, never modified.
         body: the body model (default: the open stand-in body). Not modified.
-        until: last pass to run: ``"init"`` (world initialisation only), ``"root"`` or
-            ``"smooth"``.
+        until: last pass to run: ``"init"`` (world initialisation only), ``"root"``,
+            ``"smooth"`` or ``"motion"``.
         device: ``"cpu"`` or ``"cuda"`` (nothing requires a GPU).
         checkpoint_dir: folder for per-pass checkpoints (written after every outer step, resumed
             from on rerun); None for no file I/O.
         progress: show a tqdm bar per pass.
         pose_prior: a custom pose prior (default: the one named by ``config.pose_prior``).
         hooks: instrumentation (:class:`~slahmr_opt.solver.optimize.SolverHooks`).
+        prior: the motion prior of pass 3: a :class:`~slahmr_opt.priors.MotionPrior`, a path
+            (prior folder, weights file or original ``best_model.pth``), or None for the shipped
+            default. Loaded only when pass 3 runs; its fps must equal the scene's.
 
     Returns:
         a :class:`~slahmr_opt.result.Result`.
@@ -185,11 +287,39 @@ def solve(
         alpha_note = "α was not a free variable of any pass run"
 
     run_names = PASS_NAMES[: UNTIL.index(until)]
+    motion_prior = None
+    if "motion" in run_names:
+        motion_prior = resolve_prior(prior)
+        if abs(float(scene.fps) - float(motion_prior.fps)) > 1e-6:
+            raise ValueError(
+                f"scene {scene.name!r}: fps is {scene.fps:g} but the motion prior runs at "
+                f"{motion_prior.fps:g} fps; resample the scene explicitly "
+                "(slahmr_opt.priors.resample_smpl) or stop before pass 3 (until='smooth')"
+            )
     ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     hashes = (scene_digest(scene), body_digest(body_cpu)) if ckpt_dir is not None else ("", "")
     prior = pose_prior
     events: list[dict] = []
     for name in run_names:
+        if name == "motion":
+            motion_result, alpha_free = run_motion_pass(
+                data,
+                body_dev,
+                cfg,
+                variables,
+                motion_prior,
+                scene.fps,
+                checkpoint_path=ckpt_dir / "motion.ckpt" if ckpt_dir is not None else None,
+                fingerprint=pass_fingerprint(cfg, name, *hashes) + prior_digest(motion_prior),
+                progress=progress,
+                hooks=hooks,
+            )
+            passes["motion"] = motion_result
+            events.extend(motion_result.events)
+            if alpha_free and motion_result.steps > 0:
+                alpha_optimized = True
+                alpha_note = "α optimised in pass motion (LBFGS)"
+            continue
         pass_cfg = cfg.pass_config(name)
         free = tuple(pass_cfg.free)
         if data.is_static and "alpha" in free:

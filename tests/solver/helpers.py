@@ -29,6 +29,8 @@ def tiny_config(base: str = "slahmr", **overrides) -> SolverConfig:
         "root.optimizer.max_iter": 3,
         "smooth.iterations": 2,
         "smooth.optimizer.max_iter": 3,
+        "motion.iterations": 2,
+        "motion.optimizer.max_iter": 3,
     }
     small.update({k.replace("__", "."): v for k, v in overrides.items()})
     return apply_overrides(preset(base), small)

@@ -16,7 +16,7 @@ KEYS = ("w_mpjpe100", "wa_mpjpe100", "jitter")
 @pytest.mark.parametrize("camera", ["handheld", "orbit"])
 def test_fast_pass_2_beats_the_naive_composition_and_recovers_alpha(camera):
     s, gt = scene("medium", camera=camera, frames=300, seed=1)
-    result = solve(s, "fast", body(), progress=False)
+    result = solve(s, "fast", body(), until="smooth", progress=False)
     est = result.to_estimate("smooth")
     ours = evaluate_estimate(est.people, gt, body(), alpha=est.alpha, cameras=s.cameras).summary()
     for alpha in ("slam", "median"):

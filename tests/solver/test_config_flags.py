@@ -57,6 +57,38 @@ for _pass in ("root", "smooth"):
             f"{_pass}.optimizer.tolerance_change": (1e6, {}),
         }
     )
+COLLOCATION = {"motion.method": "collocation", "motion.free": ("motion", "betas", "floor")}
+CHANGES.update(
+    {
+        "motion.iterations": (1, {}),
+        "motion.method": ("collocation", {"motion.free": ("betas", "floor")}),
+        "motion.horizon": ("full", {}),
+        "motion.chunk_size": (5, {}),
+        "motion.init_steps": (0, {}),
+        "motion.chunk_steps": (1, {"motion.init_steps": 0, "motion.chunk_size": 4}),
+        "motion.free": (("betas",), {}),
+        "motion.floor_init": ("feet", {}),
+        "motion.weights.joints2d": (0.01, {}),
+        "motion.weights.pose_prior": (1.0, {}),
+        "motion.weights.shape_prior": (1.0, {}),
+        "motion.weights.motion_prior": (1.0, {}),
+        "motion.weights.init_motion_prior": (1.0, {}),
+        "motion.weights.joint_consistency": (1.0, {}),
+        "motion.weights.bone_length": (1.0, {}),
+        "motion.weights.contact_vel": (1.0, {}),
+        "motion.weights.contact_height": (1.0, {}),
+        "motion.weights.floor_reg": (1.0, {}),
+        "motion.weights.motion_recon": (1.0, COLLOCATION),
+        "motion.weights.joints3d_accel": (1e4, {}),
+        "motion.optimizer.lr": (0.3, {}),
+        "motion.optimizer.max_iter": (1, {}),
+        "motion.optimizer.max_eval": (2, {}),
+        "motion.optimizer.history_size": (1, {"motion.optimizer.max_iter": 10}),
+        "motion.optimizer.line_search": ("none", {"motion.optimizer.lr": 0.01}),
+        "motion.optimizer.tolerance_grad": (1e6, {}),
+        "motion.optimizer.tolerance_change": (1e6, {}),
+    }
+)
 
 NAN_FLAGS = ("nan.max_failures", "nan.lr_factor")
 

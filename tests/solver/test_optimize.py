@@ -32,23 +32,25 @@ def _interrupt_at(pass_name: str, step: int) -> SolverHooks:
     return SolverHooks(after_step=after)
 
 
-@pytest.mark.parametrize("where", [("root", 1), ("smooth", 2)])
+@pytest.mark.parametrize("where", [("root", 1), ("smooth", 2), ("motion", 2)])
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path, where):
     s, _ = scene()
-    cfg = tiny_config(smooth__iterations=4)
+    cfg = tiny_config(smooth__iterations=4, motion__iterations=4)
     straight = solve(s, cfg, body(), progress=False)
     with pytest.raises(Interrupted):
         solve(s, cfg, body(), progress=False, checkpoint_dir=tmp_path, hooks=_interrupt_at(*where))
     resumed = solve(s, cfg, body(), progress=False, checkpoint_dir=tmp_path)
     assert resumed.passes[where[0]].resumed_from == where[1]
     _same_people(straight, resumed)
-    for name in ("root", "smooth"):
+    for name in ("root", "smooth", "motion"):
         assert resumed.passes[name].history == straight.passes[name].history
         assert resumed.passes[name].closures == straight.passes[name].closures
     # a third run finds both passes complete and recomputes nothing
     again = solve(s, cfg, body(), progress=False, checkpoint_dir=tmp_path)
     assert again.passes["smooth"].resumed_from == straight.passes["smooth"].steps
+    assert again.passes["motion"].resumed_from == straight.passes["motion"].steps
     _same_people(straight, again)
+    np.testing.assert_array_equal(again.floor[0], straight.floor[0])
 
 
 def test_checkpoint_of_other_settings_is_not_resumed(tmp_path, caplog):

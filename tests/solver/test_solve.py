@@ -18,8 +18,8 @@ def test_result_structure_and_estimates():
     s, _ = scene()
     result = solve(s, tiny_config(), body(), progress=False)
     assert isinstance(result, Result)
-    assert list(result.passes) == ["init", "root", "smooth"]
-    assert result.last_pass == "smooth"
+    assert list(result.passes) == ["init", "root", "smooth", "motion"]
+    assert result.last_pass == "motion"
     for name in result.passes:
         est = result.to_estimate(name)
         assert isinstance(est, WorldEstimate) and name in est.method
@@ -27,11 +27,14 @@ def test_result_structure_and_estimates():
     for person, track in zip(result.people, s.tracks, strict=True):
         assert person.frames.tolist() == track.frames.tolist()  # T_i frames per person
     assert result.alpha_optimized and "smooth" in result.alpha_note
-    assert set(result.timings) == {"init", "root", "smooth", "total"}
+    assert set(result.timings) == {"init", "root", "smooth", "motion", "total"}
     json.dumps(result.summary())  # the resolved config and summaries are JSON-ready
     assert result.config == tiny_config().to_dict()
+    assert result.passes["smooth"].floor is None and result.floor is not None
+    assert result.to_estimate("motion").floor is result.floor
+    assert all(p.contacts is not None for p in result.people)
     with pytest.raises(ValueError, match="pass_name"):
-        result.to_estimate("motion")
+        result.to_estimate("refine")
 
 
 def test_until_stops_early():
@@ -41,7 +44,7 @@ def test_until_stops_early():
         "root",
     ]
     with pytest.raises(ValueError, match="until"):
-        solve(s, tiny_config(), body(), until="motion", progress=False)
+        solve(s, tiny_config(), body(), until="refine", progress=False)
 
 
 def test_root_pass_moves_only_the_root():
