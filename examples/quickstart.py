@@ -1,4 +1,4 @@
-"""Quickstart: a synthetic two-person scene, the solver's passes, and their metrics.
+"""Quickstart: a synthetic two-person scene, all three solver passes, metrics, a result folder.
 
 Run: .venv/bin/python examples/quickstart.py
 """
@@ -6,20 +6,21 @@ Run: .venv/bin/python examples/quickstart.py
 import slahmr_opt
 from slahmr_opt.eval.evaluate import evaluate_estimate
 from slahmr_opt.eval.metrics import format_table
-from slahmr_opt.solver.world_init import naive_composition
 from slahmr_opt.synth.scene import make_scene
 
 body = slahmr_opt.BodyModel.standin()  # or BodyModel.from_file("SMPL_NEUTRAL.pkl")
 scene, gt = make_scene(num_people=2, num_frames=150, preset="medium", camera="orbit", seed=1)
-result = slahmr_opt.solve(scene, config="fast", body=body)
+result = slahmr_opt.solve(scene, config="fast", body=body)  # prior=None: the shipped prior
 
 rows = {}
-people, alpha = naive_composition(scene, body, alpha="median")
-rows["naive"] = evaluate_estimate(people, gt, body, alpha=alpha, cameras=scene.cameras).summary()
-for name in ("root", "smooth"):
+for name in ("init", "root", "smooth", "motion"):  # init = the naive composition at α = 1
     est = result.to_estimate(name)
-    rows[name] = evaluate_estimate(
-        est.people, gt, body, alpha=est.alpha, cameras=est.cameras
-    ).summary()
-print(f"true α = {gt.alpha:.3f}, solver α = {result.alpha:.3f}, seconds: {result.timings}")
+    report = evaluate_estimate(
+        est.people, gt, body, alpha=est.alpha, cameras=est.cameras, floor=est.floor
+    )
+    rows[name] = report.summary()
+print(f"true α = {gt.alpha:.3f}, solver α = {result.alpha:.3f}, floor = {result.floor}")
 print(format_table(rows))
+slahmr_opt.save_result(result, "runs/quickstart", scene=scene, body=body, ground_truth=gt)
+loaded = slahmr_opt.load_result("runs/quickstart")  # reload: estimate, passes, floor frame
+print("wrote runs/quickstart:", sorted(loaded.passes), "people:", len(loaded.estimate.people))

@@ -426,12 +426,17 @@ def _cmd_eval_prior(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    for name in ("clips", "rollouts", "steps"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name}: expected a positive count, got {getattr(args, name)}")
     try:
         prior = load_prior(args.prior)
         if args.gmm is not None:
             prior.gmm = GaussianMixture.load(args.gmm)
     except FileNotFoundError as exc:
         raise ValueError(str(exc)) from exc
+    if args.prior is None:
+        prior.source = "shipped default (priors/)"  # no machine path in the report
     report = train.evaluate_prior(
         prior,
         num_clips=args.clips,

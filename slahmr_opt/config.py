@@ -480,7 +480,7 @@ def _fast() -> SolverConfig:
         optimizer=LBFGSConfig(max_iter=20, history_size=20),
     )
     cfg.motion = MotionPassConfig(
-        iterations=6,
+        iterations=10,
         method="collocation",
         horizon="full",
         free=("motion", "betas", "floor"),
@@ -493,10 +493,10 @@ def _fast() -> SolverConfig:
             init_motion_prior=1e-4,
             joint_consistency=0.0,
             bone_length=0.0,
-            contact_vel=100.0,
+            contact_vel=3000.0,
             contact_height=10.0,
             motion_recon=1e-4,
-            joints3d_accel=300.0,
+            joints3d_accel=1000.0,
         ),
         optimizer=LBFGSConfig(max_iter=20, history_size=20),
     )

@@ -92,8 +92,9 @@ def test_bench_writes_json(tmp_path, capsys):
         "naive (α from median displacement)",
         "fast: pass 1 (root)",
         "fast: pass 2 (smooth)",
+        "fast: pass 3 (motion)",
     }
-    assert len(data["per_scene"]) == 8
+    assert len(data["per_scene"]) == 10  # 2 scenes × (2 naive rows + 3 passes)
     rows = data["rows"]
     # Even on a short easy scene the smooth pass removes most of the naive jitter.
     assert (

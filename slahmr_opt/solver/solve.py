@@ -285,6 +285,7 @@ def solve(
         alpha_note = "static cameras: α is not optimised (fixed at 1)"
     else:
         alpha_note = "α was not a free variable of any pass run"
+    alpha_passes: list[str] = []
 
     run_names = PASS_NAMES[: UNTIL.index(until)]
     motion_prior = None
@@ -318,7 +319,8 @@ def solve(
             events.extend(motion_result.events)
             if alpha_free and motion_result.steps > 0:
                 alpha_optimized = True
-                alpha_note = "α optimised in pass motion (LBFGS)"
+                alpha_passes.append("motion (LBFGS)")
+                alpha_note = "α optimised in pass " + ", ".join(alpha_passes)
             continue
         pass_cfg = cfg.pass_config(name)
         free = tuple(pass_cfg.free)
@@ -344,7 +346,8 @@ def solve(
         if "alpha" in free and outcome.steps > 0:
             alpha_optimized = True
             how = "profiled (exact minimiser)" if profile else "LBFGS"
-            alpha_note = f"α optimised in pass {name} ({how})"
+            alpha_passes.append(f"{name} ({how})")
+            alpha_note = "α optimised in pass " + ", ".join(alpha_passes)
         events.extend(outcome.events)
         alpha = float(variables.alpha.detach()[0])
         passes[name] = PassResult(

@@ -82,7 +82,7 @@ CHANGES.update(
         "motion.weights.joints3d_accel": (1e4, {}),
         "motion.optimizer.lr": (0.3, {}),
         "motion.optimizer.max_iter": (1, {}),
-        "motion.optimizer.max_eval": (2, {}),
+        "motion.optimizer.max_eval": (2, {"motion.optimizer.max_iter": 10}),
         "motion.optimizer.history_size": (1, {"motion.optimizer.max_iter": 10}),
         "motion.optimizer.line_search": ("none", {"motion.optimizer.lr": 0.01}),
         "motion.optimizer.tolerance_grad": (1e6, {}),
