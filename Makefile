@@ -28,7 +28,8 @@ test-slow: install
 
 bench: install
 	$(VENV)/bin/slahmr-opt bench-body --json $(OUT)/bench_body.json
-	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 300 --scenes 2 --json $(OUT)/bench.json
+	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 300 --scenes 5 --methods naive,fast --threads 1 --json $(OUT)/bench.json
+	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 60 --scenes 5 --methods naive,fast,slahmr --threads 1 --json $(OUT)/bench_short.json
 
 lint: install
 	$(VENV)/bin/ruff check slahmr_opt tests examples
