@@ -182,7 +182,6 @@ def local_time(data: ProblemData) -> MotionData:
     local = torch.arange(L, device=mask.device)
     index = (starts[:, None] + local[None]).clamp(max=T - 1)
     lmask = local[None] < lengths[:, None]
-    cam_index = index
     weights = _gather_time(data.weights, index) * lmask[..., None]
     return MotionData(
         starts=starts,
@@ -191,9 +190,9 @@ def local_time(data: ProblemData) -> MotionData:
         mask=lmask,
         keypoints=_gather_time(data.keypoints, index),
         weights=weights,
-        cam_R=data.cam_R[cam_index],
-        cam_t=data.cam_t[cam_index],
-        intrinsics=data.intrinsics[cam_index],
+        cam_R=data.cam_R[index],
+        cam_t=data.cam_t[index],
+        intrinsics=data.intrinsics[index],
         ref_body_pose=_gather_time(data.ref_body_pose, index),
     )
 
@@ -490,7 +489,12 @@ class MotionProblem:
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, horizon: int | None = None) -> MotionOutput:
-        """The motion and its weighted energy terms at the current variables."""
+        """The motion and its weighted energy terms at the current variables.
+
+        Args:
+            horizon: frames per track to roll out and score (``rollout`` only; None = all).
+                Collocation always scores every frame.
+        """
         if self.method == "collocation":
             return self._evaluate_collocation()
         return self._evaluate_rollout(horizon or self.local.num_local)
