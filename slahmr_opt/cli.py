@@ -317,6 +317,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from slahmr_opt.config import apply_overrides, parse_overrides, preset
     from slahmr_opt.io.results import save_result
     from slahmr_opt.solver import solve
+    from slahmr_opt.vis.trajectory import trajectory_plotter
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -355,7 +356,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out,
         scene=scene,
         body=body,
-        plot=not args.no_plot,
+        plot=None if args.no_plot else trajectory_plotter(body=body),
         log_text="\n".join(records) + "\n",
     )
     print(f"α = {result.alpha:.4f} ({result.alpha_note})")

@@ -139,6 +139,7 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
 
     from slahmr_opt.io.results import save_result
     from slahmr_opt.solver import solve
+    from slahmr_opt.vis.trajectory import trajectory_plotter
 
     result = solve(scene, config="fast", body=body, checkpoint_dir=out / "checkpoints")
     labels = {
@@ -159,7 +160,13 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
         )
         rows[label] = report.summary()
         print(f"{label}: α = {estimate.alpha:.3f} ({result.passes[name].seconds:.2f} s)")
-    run_dir = save_result(result, out / "results" / "fast", scene=scene, body=body, ground_truth=gt)
+    run_dir = save_result(
+        result,
+        out / "results" / "fast",
+        scene=scene,
+        body=body,
+        plot=trajectory_plotter(body=body, ground_truth=gt),
+    )
     if result.floor is not None:
         n, d = result.floor
         print(

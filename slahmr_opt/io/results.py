@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,6 @@ from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.scene import (
     NUM_CONTACT_JOINTS,
     Cameras,
-    GroundTruth,
     PersonMotion,
     Scene,
     Visibility,
@@ -455,8 +455,7 @@ def save_result(
     *,
     scene: Scene | None = None,
     gender: str = "neutral",
-    plot: bool = True,
-    ground_truth: GroundTruth | None = None,
+    plot: Callable[[WorldEstimate, Path], object] | None = None,
     log_text: str | None = None,
     body: BodyModel | None = None,
 ) -> Path:
@@ -476,8 +475,9 @@ def save_result(
         scene: the solved scene; gives each person's ``observed`` mask and ``visibility``.
             Without it every frame counts as observed.
         gender: written into every person file.
-        plot: write ``trajectory.png``.
-        ground_truth: overlaid dashed on the plot (same world frame as the result).
+        plot: draws the final estimate into ``trajectory.png``, called as
+            ``plot(estimate, path)`` (e.g. :func:`slahmr_opt.vis.trajectory.trajectory_plotter`;
+            io does not import the drawing code); None for no picture.
         log_text: written to ``log.txt`` when given.
         body: :class:`~slahmr_opt.body.BodyModel` the run used: its rest pelvis ``J(β)[0]``
             moves SMPL parameters into the floor frame (default: the stand-in body, as
@@ -545,10 +545,8 @@ def save_result(
     if log_text is not None:
         write_bytes_atomic(folder / LOG_FILE, str(log_text).encode("utf-8"))
         files["log"] = LOG_FILE
-    if plot:
-        from slahmr_opt.vis.trajectory import trajectory_to_png
-
-        trajectory_to_png(final, folder / PLOT_FILE, body=body, ground_truth=ground_truth)
+    if plot is not None:
+        plot(final, folder / PLOT_FILE)
         files["plot"] = PLOT_FILE
 
     up = final.floor[0] if final.floor is not None else up_from_cameras(final.cameras)
@@ -592,7 +590,6 @@ def save_result(
         },
         "events": summary["events"],
         "files": files,
-        "ground_truth_plotted": bool(plot and ground_truth is not None),
     }
     write_json_atomic(folder / RESULT_JSON, _jsonable(info))
     return folder

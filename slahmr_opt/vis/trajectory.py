@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,13 @@ from slahmr_opt.scene import Cameras, GroundTruth, PersonMotion
 if TYPE_CHECKING:
     from slahmr_opt.body import BodyModel
 
-__all__ = ["PERSON_COLORS", "person_color", "plot_transform", "trajectory_to_png"]
+__all__ = [
+    "PERSON_COLORS",
+    "person_color",
+    "plot_transform",
+    "trajectory_plotter",
+    "trajectory_to_png",
+]
 
 PERSON_COLORS: tuple[str, ...] = (
     "#1f77b4",
@@ -244,3 +250,24 @@ def trajectory_to_png(
     buf = io.BytesIO()
     fig.canvas.print_png(buf)
     return write_bytes_atomic(Path(path), buf.getvalue())
+
+
+def trajectory_plotter(
+    *,
+    body: BodyModel | None = None,
+    ground_truth: GroundTruth | None = None,
+    size: tuple[int, int] = (800, 800),
+) -> Callable[[WorldEstimate, Path], Path]:
+    """A ``plot(estimate, path)`` callable for :func:`slahmr_opt.io.results.save_result` that
+    draws :func:`trajectory_to_png` with these settings.
+
+    Args:
+        body: the run's body model (default: the stand-in).
+        ground_truth: drawn dashed under the estimate (same world frame).
+        size: (width, height) pixels.
+    """
+
+    def plot(estimate: WorldEstimate, path: Path) -> Path:
+        return trajectory_to_png(estimate, path, body=body, ground_truth=ground_truth, size=size)
+
+    return plot

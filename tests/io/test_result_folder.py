@@ -22,6 +22,7 @@ from slahmr_opt.io.results import (
 )
 from slahmr_opt.result import PassResult, Result
 from slahmr_opt.scene import Cameras, PersonMotion, Scene, Track, Visibility
+from slahmr_opt.vis.trajectory import trajectory_plotter
 
 NUM_FRAMES = 24
 SPANS = {"a": (2, 12), "b7": (5, 21)}  # two people of different lengths
@@ -122,7 +123,7 @@ def _assert_people_equal(a: list[PersonMotion], b: list[PersonMotion]) -> None:
 def saved(tmp_path_factory, body):
     out = tmp_path_factory.mktemp("run") / "out"
     result = _result()
-    save_result(result, out, scene=_scene(), plot=False, log_text="hello\nlog", body=body)
+    save_result(result, out, scene=_scene(), log_text="hello\nlog", body=body)
     return result, out
 
 
@@ -248,7 +249,7 @@ def test_world_results_padding_and_mask(saved):
 
 def test_without_floor_and_scene(tmp_path, body):
     result = _result(with_floor=False)
-    out = save_result(result, tmp_path / "r", plot=False, body=body)
+    out = save_result(result, tmp_path / "r", body=body)
     back = load_result(out)
     assert back.floor_transform is None and back.estimate.floor is None
     assert back.info["up"]["source"] == "cameras"
@@ -260,29 +261,29 @@ def test_without_floor_and_scene(tmp_path, body):
 
 
 def test_incomplete_or_wrong_folders_are_rejected(tmp_path, body):
-    out = save_result(_result(), tmp_path / "r", plot=False, body=body)
+    out = save_result(_result(), tmp_path / "r", body=body)
     (out / "scene.json").unlink()
     with pytest.raises(ValueError, match="scene.json"):
         load_result(out)
 
-    out = save_result(_result(), tmp_path / "r2", plot=False, body=body)
+    out = save_result(_result(), tmp_path / "r2", body=body)
     (out / "world_results.npz").unlink()
     with pytest.raises(ValueError, match="world_results.npz"):
         load_result(out)
 
-    out = save_result(_result(), tmp_path / "r3", plot=False, body=body)
+    out = save_result(_result(), tmp_path / "r3", body=body)
     (out / "passes" / "smooth" / "scene.json").unlink()
     with pytest.raises(ValueError, match="smooth"):
         load_result(out)
 
-    out = save_result(_result(), tmp_path / "r4", plot=False, body=body)
+    out = save_result(_result(), tmp_path / "r4", body=body)
     with np.load(out / person_file_name("b7")) as z:
         arrays = {k: z[k] for k in z.files if k != "observed"}
     np.savez(out / person_file_name("b7"), **arrays)
     with pytest.raises(ValueError, match="person_b7.npz.*observed"):
         load_result(out)
 
-    out = save_result(_result(), tmp_path / "r5", plot=False, body=body)
+    out = save_result(_result(), tmp_path / "r5", body=body)
     info = json.loads((out / "scene.json").read_text())
     del info["floor_transform"]
     (out / "scene.json").write_text(json.dumps(info))
@@ -295,7 +296,7 @@ def test_incomplete_or_wrong_folders_are_rejected(tmp_path, body):
 
 
 def test_atomic_writes_leave_no_temporary_files(tmp_path, body, monkeypatch):
-    out = save_result(_result(), tmp_path / "r", plot=True, body=body)
+    out = save_result(_result(), tmp_path / "r", plot=trajectory_plotter(body=body), body=body)
     assert (out / "trajectory.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
@@ -311,7 +312,7 @@ def test_atomic_writes_leave_no_temporary_files(tmp_path, body, monkeypatch):
 
     monkeypatch.setattr(atomic.np, "savez", failing_savez)
     with pytest.raises(OSError, match="disk full"):
-        save_result(_result(), out, plot=False, body=body)
+        save_result(_result(), out, body=body)
     monkeypatch.undo()
     assert not (out / "scene.json").exists()
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
@@ -320,13 +321,13 @@ def test_atomic_writes_leave_no_temporary_files(tmp_path, body, monkeypatch):
 
 
 def test_rewrite_removes_stale_people_and_passes(tmp_path, body):
-    out = save_result(_result(), tmp_path / "r", plot=False, body=body)
+    out = save_result(_result(), tmp_path / "r", body=body)
     smaller = _result()
     for p in smaller.passes.values():
         p.people = [q for q in p.people if q.track_id == "a"]
     smaller.people = smaller.passes["motion"].people
     del smaller.passes["smooth"]
-    save_result(smaller, out, plot=False, body=body)
+    save_result(smaller, out, body=body)
     assert not (out / person_file_name("b7")).exists()
     assert not (out / "passes" / "smooth").exists()
     back = load_result(out)
@@ -340,4 +341,4 @@ def test_bad_arguments(tmp_path, body):
     scene = _scene()
     scene.tracks = [t for t in scene.tracks if t.track_id == "a"]
     with pytest.raises(ValueError, match="b7"):
-        save_result(_result(), tmp_path / "y", scene=scene, plot=False, body=body)
+        save_result(_result(), tmp_path / "y", scene=scene, body=body)
