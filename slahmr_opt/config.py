@@ -483,7 +483,7 @@ def _fast() -> SolverConfig:
         iterations=10,
         method="collocation",
         horizon="full",
-        free=("motion", "betas", "alpha", "floor"),
+        free=("motion", "betas", "floor"),
         floor_init="feet",
         weights=MotionWeights(
             joints2d=0.001,
