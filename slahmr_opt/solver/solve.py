@@ -31,7 +31,7 @@ from slahmr_opt.priors.humor import MotionPrior, load_prior
 from slahmr_opt.result import PassResult, Result
 from slahmr_opt.scene import Scene
 from slahmr_opt.solver.motion import ChunkSchedule, MotionProblem
-from slahmr_opt.solver.optimize import SolverHooks, run_pass
+from slahmr_opt.solver.optimize import PassOutcome, SolverHooks, run_pass
 from slahmr_opt.solver.stages import PassObjective, build_pose_prior
 from slahmr_opt.solver.variables import (
     ProblemData,
@@ -126,6 +126,30 @@ def prior_digest(prior: MotionPrior) -> str:
     return h.hexdigest()
 
 
+def pass_result(
+    name: str,
+    people: list,
+    alpha: float,
+    outcome: PassOutcome,
+    floor: tuple[np.ndarray, float] | None = None,
+) -> PassResult:
+    """The :class:`PassResult` of a pass from its people, α, optimiser outcome and floor."""
+    return PassResult(
+        name=name,
+        people=people,
+        alpha=alpha,
+        history=outcome.history,
+        steps=outcome.steps,
+        closures=outcome.closures,
+        seconds=outcome.seconds,
+        stop_reason=outcome.stop_reason,
+        lr=outcome.lr,
+        events=outcome.events,
+        resumed_from=outcome.resumed_from,
+        floor=floor,
+    )
+
+
 def resolve_prior(prior: MotionPrior | str | os.PathLike | None) -> MotionPrior:
     """A :class:`MotionPrior` from an object, a path or None (the shipped default)."""
     if isinstance(prior, MotionPrior):
@@ -182,20 +206,7 @@ def run_motion_pass(
         schedule=schedule,
     )
     alpha = float(problem.variables["alpha"].detach().exp()[0])
-    result = PassResult(
-        name="motion",
-        people=problem.people(),
-        alpha=alpha,
-        history=outcome.history,
-        steps=outcome.steps,
-        closures=outcome.closures,
-        seconds=outcome.seconds,
-        stop_reason=outcome.stop_reason,
-        lr=outcome.lr,
-        events=outcome.events,
-        resumed_from=outcome.resumed_from,
-        floor=problem.floor_numpy(),
-    )
+    result = pass_result("motion", problem.people(), alpha, outcome, problem.floor_numpy())
     log.info(
         "pass motion (%s): %d steps, %d evaluations, %.2f s, α = %.4g, %s",
         pass_cfg.method,
@@ -350,18 +361,8 @@ def solve(
             alpha_note = "α optimised in pass " + ", ".join(alpha_passes)
         events.extend(outcome.events)
         alpha = float(variables.alpha.detach()[0])
-        passes[name] = PassResult(
-            name=name,
-            people=variables_to_people(variables, data, body_dev),
-            alpha=alpha,
-            history=outcome.history,
-            steps=outcome.steps,
-            closures=outcome.closures,
-            seconds=outcome.seconds,
-            stop_reason=outcome.stop_reason,
-            lr=outcome.lr,
-            events=outcome.events,
-            resumed_from=outcome.resumed_from,
+        passes[name] = pass_result(
+            name, variables_to_people(variables, data, body_dev), alpha, outcome
         )
         log.info(
             "pass %s: %d steps, %d evaluations, %.2f s, α = %.4g, %s",
