@@ -298,14 +298,16 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
 
 
 def _load_motion_prior(prior: str | None, gmm: str | None):
-    """The motion prior named on the command line (None → the shipped default)."""
+    """The motion prior named by ``--prior`` / ``--gmm`` (no ``--prior``: the shipped default);
+    a missing file is a clear error, not a traceback."""
     from slahmr_opt.priors import GaussianMixture, load_prior
 
-    if prior is None and gmm is None:
-        return None
-    loaded = load_prior(prior)
-    if gmm is not None:
-        loaded.gmm = GaussianMixture.load(gmm)
+    try:
+        loaded = load_prior(prior)
+        if gmm is not None:
+            loaded.gmm = GaussianMixture.load(gmm)
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from exc
     return loaded
 
 
@@ -324,7 +326,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scene = _load_input_folder(args)
     config = apply_overrides(preset(args.preset), parse_overrides(args.set or []))
     body = BodyModel.resolve(args.body)
-    prior = _load_motion_prior(args.prior, args.gmm) if args.until == "motion" else None
+    prior = None  # solve() loads the shipped default itself
+    if args.until == "motion" and (args.prior is not None or args.gmm is not None):
+        prior = _load_motion_prior(args.prior, args.gmm)
     out = Path(args.out)
     records: list[str] = []
 
@@ -423,19 +427,13 @@ def _cmd_eval_prior(args: argparse.Namespace) -> int:
 
     import slahmr_opt.priors.train as train
     from slahmr_opt.io.atomic import write_json_atomic
-    from slahmr_opt.priors import GaussianMixture, load_prior
 
     if args.threads:
         torch.set_num_threads(args.threads)
     for name in ("clips", "rollouts", "steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name}: expected a positive count, got {getattr(args, name)}")
-    try:
-        prior = load_prior(args.prior)
-        if args.gmm is not None:
-            prior.gmm = GaussianMixture.load(args.gmm)
-    except FileNotFoundError as exc:
-        raise ValueError(str(exc)) from exc
+    prior = _load_motion_prior(args.prior, args.gmm)
     if args.prior is None:
         prior.source = "shipped default (priors/)"  # no machine path in the report
     report = train.evaluate_prior(

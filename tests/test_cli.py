@@ -142,6 +142,9 @@ def test_run_writes_every_pass_and_resumes(tmp_path, capsys):
     np.testing.assert_allclose(again.people[0].transl, final.people[0].transl)
     assert main(["run", str(scene), "--out", str(out), "--set", "smooth.nonsense=1"]) == 2
     assert "nonsense" in capsys.readouterr().err
+    missing = str(tmp_path / "nowhere.pth")
+    assert main(["run", str(scene), "--out", str(tmp_path / "x"), "--prior", missing]) == 2
+    assert "no such prior folder or file" in capsys.readouterr().err
 
 
 def test_bad_input_is_a_clear_error(tmp_path, capsys):

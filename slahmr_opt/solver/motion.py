@@ -383,7 +383,7 @@ class MotionProblem:
         # rollout: the initial state and the posterior latents of the pass-2 motion
         with torch.no_grad():
             betas = previous.betas
-            j0 = self.body.joint_template(betas)[:, 0].to(betas.dtype)
+            j0 = self._rest_pelvis(betas)
             pelvis = world_pelvis(previous, self.data, j0)
             idx = self.local.index
             root = _gather_time(previous.root_orient, idx)
@@ -393,7 +393,7 @@ class MotionProblem:
             n, d = plane_to_normal_offset(self.floor_observed, self.up)
             states, A, o = self._states_in_prior(root, pel, joints, pose, j0, n, d, self.local.mask)
             self.hands = pose[:, :, NUM_BODY_ROTS:].clone()
-            offset = self._pelvis_offset(betas)
+            offset = self._pelvis_offset(j0)
             if states.shape[1] >= 2:
                 latents = infer_latents(self.model, states, offset).posterior_mean
             else:
@@ -430,9 +430,14 @@ class MotionProblem:
         return tuple(names)
 
     # ------------------------------------------------------------------ pieces
-    def _pelvis_offset(self, betas: Tensor) -> Tensor:
-        pelvis = self.body.joint_template(betas)[:, 0].to(betas.dtype)
-        return torch.cat([pelvis[:, :2], torch.zeros_like(pelvis[:, 2:])], -1)
+    def _rest_pelvis(self, betas: Tensor) -> Tensor:
+        """(B, 3) ``J(β)[0]``, the pelvis of each shaped rest pose."""
+        return self.body.joint_template(betas)[:, 0].to(betas.dtype)
+
+    @staticmethod
+    def _pelvis_offset(j0: Tensor) -> Tensor:
+        """(B, 3) the prior's pelvis offset: the rest pelvis with z = 0."""
+        return torch.cat([j0[:, :2], torch.zeros_like(j0[:, 2:])], -1)
 
     def floor(self) -> tuple[Tensor, Tensor]:
         """Current (up normal (3,), offset ()) of the floor."""
@@ -503,7 +508,7 @@ class MotionProblem:
         v, w, loc = self.variables, self.weights, self.local
         betas = v["betas"]
         n, d = self.floor()
-        j0 = self.body.joint_template(betas)[:, 0].to(betas.dtype)
+        j0 = self._rest_pelvis(betas)
         hands0 = self.hands[:, 0]
         pose0 = torch.cat([v["init_pose"], hands0], 1)
         out0 = self.body(v["init_orient"], pose0, betas, v["init_trans"])
@@ -518,7 +523,7 @@ class MotionProblem:
             joints=points_world_to_prior(out0.joints[:, :NUM_JOINTS], A, o),
             joints_vel=v["init_joints_vel"],
         )
-        offset = self._pelvis_offset(betas)
+        offset = self._pelvis_offset(j0)
         roll = rollout(self.model, init, offset, v["latents"][:, : H - 1])
         st = roll.states
         root_w = A.transpose(-1, -2)[:, None] @ st.root_orient
@@ -611,7 +616,7 @@ class MotionProblem:
             terms["joints3d_accel"] = w.joints3d_accel * joint_acceleration_energy(joints, mask)
         # prior-frame states of the motion, local time
         betas = v["betas"]
-        j0 = self.body.joint_template(betas)[:, 0].to(betas.dtype)
+        j0 = self._rest_pelvis(betas)
         idx, lmask = self.local.index, self.local.mask
         root_aa = _gather_time(v["root_orient"], idx)
         pose = _gather_time(v["body_pose"], idx)
@@ -619,7 +624,7 @@ class MotionProblem:
         jl = _gather_time(joints, idx)
         n, d = self.floor()
         states, A, o = self._states_in_prior(root_aa, pel, jl, pose, j0, n, d, lmask)
-        offset = self._pelvis_offset(betas)
+        offset = self._pelvis_offset(j0)
         L = lmask.shape[1]
         contacts = jl.new_zeros(*lmask.shape, 9)
         if L >= 2:

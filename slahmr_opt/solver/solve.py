@@ -322,7 +322,8 @@ def solve(
                 motion_prior,
                 scene.fps,
                 checkpoint_path=ckpt_dir / "motion.ckpt" if ckpt_dir is not None else None,
-                fingerprint=pass_fingerprint(cfg, name, *hashes) + prior_digest(motion_prior),
+                fingerprint=pass_fingerprint(cfg, name, *hashes)
+                + (prior_digest(motion_prior) if ckpt_dir is not None else ""),
                 progress=progress,
                 hooks=hooks,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import roma
 import torch
 
@@ -31,14 +32,8 @@ def test_plane_decoding_flips_towards_up():
         plane = normal_offset_to_plane(n, d)
         n2, d2 = plane_to_normal_offset(plane, up)
         torch.testing.assert_close(n2, n)
-        assert float(d2) == pytest_approx(d)
+        assert float(d2) == pytest.approx(d, abs=1e-12)
         assert float(n2 @ up) > 0  # the decoded normal points up whatever the sign of d
-
-
-def pytest_approx(x):
-    import pytest
-
-    return pytest.approx(x, abs=1e-12)
 
 
 def test_up_from_upright_cameras_is_minus_y():
@@ -54,7 +49,7 @@ def test_original_guess_is_half_a_metre_below_the_first_camera():
     n, d = original_floor_guess(R0, t0, 2.0)
     torch.testing.assert_close(n, torch.tensor([0.0, -1.0, 0.0]).double())
     centre = torch.tensor([0.0, -0.4, 0.0], dtype=torch.float64)
-    assert float(n @ centre - d) == pytest_approx(0.5)
+    assert float(n @ centre - d) == pytest.approx(0.5, abs=1e-12)
 
 
 def test_fit_recovers_a_tilted_floor_from_slow_feet_and_ignores_swinging_ones():
