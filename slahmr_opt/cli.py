@@ -6,11 +6,13 @@ Each subcommand is a small function; heavy imports happen inside it so that ``--
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from slahmr_opt.apps import COMMAND_MODULES
 from slahmr_opt.io.atomic import write_json_atomic
 
 
@@ -655,6 +657,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="held-out clips, noise and latent draws")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     p.set_defaults(func=_cmd_eval_prior)
+
+    for name in COMMAND_MODULES:  # subcommands that live in slahmr_opt/apps/
+        importlib.import_module(f"slahmr_opt.apps.{name}").register(sub)
     return parser
 
 
