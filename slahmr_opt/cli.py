@@ -327,7 +327,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     scene = _load_input_folder(args)
     config = apply_overrides(preset(args.preset), parse_overrides(args.set or []))
-    body = BodyModel.resolve(args.body)
+    body = BodyModel.resolve(args.body, num_betas=args.num_betas)
     prior = None  # solve() loads the shipped default itself
     if args.until == "motion" and (args.prior is not None or args.gmm is not None):
         prior = _load_motion_prior(args.prior, args.gmm)
@@ -515,6 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="config override, e.g. --set smooth.iterations=30 (repeatable)",
     )
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
+    p.add_argument(
+        "--num-betas",
+        type=int,
+        default=None,
+        help="shape coefficients to fit and save (default: the body file's own number, 16 for "
+        "SMPL-H; 10 for 300-dimensional shape spaces and the stand-in)",
+    )
     p.add_argument(
         "--prior",
         default=None,

@@ -44,6 +44,7 @@ __all__ = [
     "NaNPolicy",
     "PassConfig",
     "PosePriorConfig",
+    "QuirkConfig",
     "ReprojectionConfig",
     "SolverConfig",
     "apply_overrides",
@@ -72,7 +73,11 @@ LINE_SEARCHES = ("strong_wolfe", "none")
 TRANS_FRAMES = ("world", "camera")
 ALPHA_INITS = ("one", "median")
 ALPHA_UPDATES = ("gradient", "profile")
-BETAS_INITS = ("estimate", "zero")
+ALPHA_SPACES = ("log", "linear")
+BETAS_INITS = ("estimate", "zero", "discard")
+CAMERA_SHIFTS = ("none", "first")
+POSE_PRIORS = ("estimate", "vposer")
+STOP_RULES = ("converged", "original")
 DTYPES = ("float32", "float64")
 
 
@@ -144,16 +149,22 @@ class PassConfig:
             is dropped (and the result says so) when the cameras are static.
         weights: energy weights.
         optimizer: LBFGS settings.
+        stop: when the pass ends before ``iterations``: ``"converged"`` (ours: an outer step
+            that makes no progress) or ``"original"`` (the original's loop,
+            slahmr/optim/optimizers.py:269-286: the loss of the last evaluation did not change
+            in the step right after a "chunk" update; steps that make no progress go on).
     """
 
     iterations: int
     free: tuple[str, ...]
     weights: EnergyWeights = field(default_factory=EnergyWeights)
     optimizer: LBFGSConfig = field(default_factory=LBFGSConfig)
+    stop: str = "converged"
 
     def validate(self, where: str) -> None:
         if not isinstance(self.iterations, int) or self.iterations < 0:
             raise ValueError(f"{where}.iterations must be an integer ≥ 0, got {self.iterations!r}")
+        _choice(self.stop, STOP_RULES, f"{where}.stop")
         if not isinstance(self.free, tuple) or not self.free:
             raise ValueError(f"{where}.free must be a non-empty tuple of variable names")
         for name in self.free:
@@ -217,6 +228,11 @@ class MotionPassConfig:
         horizon: ``"chunks"`` (the original's growing roll-out horizon, chunks of
             ``chunk_size``) or ``"full"`` (the whole track from the first step).
         chunk_size, init_steps, chunk_steps: the chunk schedule (10, 20, 20 in the original).
+        max_chunk_steps: steps after which a chunk is added whatever the loss did, and steps run
+            after the last chunk (the original's ``max_chunk_steps``, 20; optim.yaml:10).
+        stop: ``"original"`` (the original's loop, slahmr/optim/optimizers.py:246-286, with its
+            chunk rules and end; steps that make no progress go on) or ``"converged"`` (ours:
+            a step without progress adds the next chunk, or ends the pass at the full horizon).
         free: variables optimised (:data:`MOTION_FREE_VARIABLES`).
         floor_init: ``"feet"`` (a plane fitted to the pass-2 feet) or ``"original"`` (0.5 m
             below the first camera, the original's fixed guess).
@@ -230,6 +246,8 @@ class MotionPassConfig:
     chunk_size: int = 10
     init_steps: int = 20
     chunk_steps: int = 20
+    max_chunk_steps: int = 20
+    stop: str = "converged"
     free: tuple[str, ...] = ("init_state", "latents", "betas", "alpha", "floor")
     floor_init: str = "original"
     weights: MotionWeights = field(default_factory=MotionWeights)
@@ -238,6 +256,8 @@ class MotionPassConfig:
     def validate(self, where: str) -> None:
         if not isinstance(self.iterations, int) or self.iterations < 0:
             raise ValueError(f"{where}.iterations must be an integer ≥ 0, got {self.iterations!r}")
+        _positive_int(self.max_chunk_steps, f"{where}.max_chunk_steps")
+        _choice(self.stop, STOP_RULES, f"{where}.stop")
         _choice(self.method, MOTION_METHODS, f"{where}.method")
         _choice(self.horizon, ("chunks", "full"), f"{where}.horizon")
         _positive_int(self.chunk_size, f"{where}.chunk_size")
@@ -298,22 +318,32 @@ class ReprojectionConfig:
 
 @dataclass
 class PosePriorConfig:
-    """The default pose prior (docs/energies.md §3): a robust pull of every joint rotation towards
-    the per-frame estimate's, plus a penalty on anatomically impossible knee and elbow angles.
-    Another prior is passed to ``solve(..., pose_prior=...)`` directly.
+    """The pose prior (docs/energies.md §3).
+
+    ``kind = "vposer"`` (preset ``slahmr``, the original) parameterises the body poses of passes
+    2–3 by the latent of the user's VPoser (``solve(..., vposer=PATH)``, ``--vposer``): the prior
+    is ``Σ‖z‖²`` in pass 2 and ``Σ‖μ_enc(pose)‖²`` of the rolled-out poses in pass 3. Without a
+    VPoser it falls back to the open prior below and says so in the log and the result.
+    ``kind = "estimate"`` (preset ``fast``) optimises axis-angle poses with the open prior: a
+    robust pull of every joint rotation towards the per-frame estimate's, plus a penalty on
+    anatomically impossible knee and elbow angles. Another prior is passed to
+    ``solve(..., pose_prior=...)`` directly.
 
     Attributes:
+        kind: ``"vposer"`` or ``"estimate"``.
         pull_scale: rotation error (rad) at which the pull costs 1 (per joint and frame).
         pull_robust: Geman–McClure constant of the pull, in units of ``pull_scale``: the cost of
             one joint saturates at ``pull_robust²``.
         limit_weight: weight of the joint-limit penalty, per rad² of violation.
     """
 
+    kind: str = "estimate"
     pull_scale: float = 0.1
     pull_robust: float = 3.0
     limit_weight: float = 1000.0
 
     def validate(self, where: str) -> None:
+        _choice(self.kind, POSE_PRIORS, f"{where}.kind")
         _positive(self.pull_scale, f"{where}.pull_scale")
         _positive(self.pull_robust, f"{where}.pull_robust")
         _non_negative(self.limit_weight, f"{where}.limit_weight")
@@ -326,8 +356,10 @@ class InitConfig:
     Attributes:
         alpha: initial world scale: ``"one"`` (the original), ``"median"``
             (``world_init.alpha_from_median_displacement``) or a positive number.
-        betas: ``"estimate"`` (per-track median of the per-frame estimates) or ``"zero"`` (the
-            original discards the estimator's shape).
+        betas: ``"estimate"`` (per-track median of the per-frame estimates), ``"zero"`` (β = 0,
+            the pelvis kept where the estimate put it) or ``"discard"`` (the original,
+            base_scene.py:92, 118-128: β = 0 and the estimate read as a β = 0 body, so the
+            world pelvis is ``R_c2w (t_c + J(0)[0]) + t_c2w``).
         trans_frame: ``"world"`` optimises the SMPL translation in the world frame (the
             original); ``"camera"`` optimises the pelvis position in each frame's camera frame,
             so that the world trajectory is ``R_tᵀ (p_t − α t_t)`` and α moves it as a whole.
@@ -336,12 +368,25 @@ class InitConfig:
             exact minimiser given the other variables, which exists in closed form because with
             ``trans_frame = "camera"`` only the smoothness terms depend on α, quadratically).
             ``"profile"`` requires ``trans_frame = "camera"``.
+        alpha_space: the variable LBFGS sees for α: ``"log"`` (log α, α stays positive) or
+            ``"linear"`` (α itself, the original's ``world_scale``; it can cross 0).
+        camera_shift: ``"first"`` adds the first problem frame's SLAM translation to every
+            camera translation, as the original's loader does (data/dataset.py:325-327; not a
+            rigid change of frame unless the cameras do not rotate); ``"none"`` keeps the
+            cameras as given.
+        camera_noise: standard deviation (SLAM units) of a Gaussian 3-vector subtracted from
+            that shift (the original draws N(0, 0.1²), unseeded, on every load); 0 = off.
+        camera_noise_seed: seed of that draw (runs are reproducible).
     """
 
     alpha: str | float = "one"
     betas: str = "estimate"
     trans_frame: str = "world"
     alpha_update: str = "gradient"
+    alpha_space: str = "log"
+    camera_shift: str = "none"
+    camera_noise: float = 0.0
+    camera_noise_seed: int = 0
 
     def validate(self, where: str) -> None:
         if isinstance(self.alpha, str):
@@ -351,11 +396,50 @@ class InitConfig:
         _choice(self.betas, BETAS_INITS, f"{where}.betas")
         _choice(self.trans_frame, TRANS_FRAMES, f"{where}.trans_frame")
         _choice(self.alpha_update, ALPHA_UPDATES, f"{where}.alpha_update")
+        _choice(self.alpha_space, ALPHA_SPACES, f"{where}.alpha_space")
+        _choice(self.camera_shift, CAMERA_SHIFTS, f"{where}.camera_shift")
+        _non_negative(self.camera_noise, f"{where}.camera_noise")
+        if not isinstance(self.camera_noise_seed, int) or isinstance(self.camera_noise_seed, bool):
+            raise ValueError(f"{where}.camera_noise_seed must be an integer")
+        if self.alpha_update == "profile" and self.alpha_space != "log":
+            raise ValueError(f"{where}.alpha_update = 'profile' needs {where}.alpha_space = 'log'")
         if self.alpha_update == "profile" and self.trans_frame != "camera":
             raise ValueError(
                 f"{where}.alpha_update = 'profile' needs {where}.trans_frame = 'camera' "
                 f"(got {self.trans_frame!r})"
             )
+
+
+@dataclass
+class QuirkConfig:
+    """The original's numerical forms that change energy values by more than 1e-4
+    (docs/solver.md, "The slahmr preset term by term"). The ``slahmr`` preset turns them all on;
+    ``fast`` keeps the exact forms.
+
+    Attributes:
+        cvae_mask_past_end: the CVAE term counts ``min(H, n_b)`` latents of a track with
+            ``n_b`` frames in the horizon H, one past its last transition when the track ends
+            inside the horizon (losses.py:236-241).
+        collar_parents_neck: the bone-length term takes the collars' parent to be the neck
+            (SMPL_PARENTS of body_model/specs.py:27-50 gives 13, 14 → 12; the kinematic tree says
+            9).
+        plane_ray_epsilon: the prior frame's right axis and pelvis height are ray–floor
+            intersections with ``n·d + 1e-4`` in the denominator (geometry/plane.py:89,
+            optim/helpers.py:29-55), not exact projections.
+        heading_epsilon: a state's heading is ``acos(x / (|xy| + 1e-6))`` about the axis
+            ``(r_xy × x̂)/(|r_xy × x̂| + 1e-6)`` (humor/transforms.py:24-47), not the exact
+            angle of the body's right.
+    """
+
+    cvae_mask_past_end: bool = False
+    collar_parents_neck: bool = False
+    plane_ray_epsilon: bool = False
+    heading_epsilon: bool = False
+
+    def validate(self, where: str) -> None:
+        for f in fields(self):
+            if not isinstance(getattr(self, f.name), bool):
+                raise ValueError(f"{where}.{f.name} must be a bool, got {getattr(self, f.name)!r}")
 
 
 @dataclass
@@ -409,6 +493,7 @@ class SolverConfig:
         reprojection: 2D observation model.
         pose_prior: pose prior settings.
         init: initialisation and parameterisation.
+        quirks: the original's numerical forms (all off = exact forms).
         nan: non-finite energy policy.
         root: pass 1 (root orientation and translation).
         smooth: pass 2 (+ body pose, shape, world scale).
@@ -420,6 +505,7 @@ class SolverConfig:
     reprojection: ReprojectionConfig = field(default_factory=ReprojectionConfig)
     pose_prior: PosePriorConfig = field(default_factory=PosePriorConfig)
     init: InitConfig = field(default_factory=InitConfig)
+    quirks: QuirkConfig = field(default_factory=QuirkConfig)
     nan: NaNPolicy = field(default_factory=NaNPolicy)
     root: PassConfig = field(default_factory=_root_pass)
     smooth: PassConfig = field(default_factory=_smooth_pass)
@@ -433,6 +519,7 @@ class SolverConfig:
         self.reprojection.validate("reprojection")
         self.pose_prior.validate("pose_prior")
         self.init.validate("init")
+        self.quirks.validate("quirks")
         self.nan.validate("nan")
         for name in PASS_NAMES:
             self.pass_config(name).validate(name)
@@ -453,7 +540,20 @@ class SolverConfig:
 
 
 def _slahmr() -> SolverConfig:
-    return SolverConfig(preset="slahmr")
+    """The original (docs/solver.md, "The slahmr preset term by term")."""
+    cfg = SolverConfig(preset="slahmr")
+    cfg.pose_prior = PosePriorConfig(kind="vposer")
+    cfg.init = InitConfig(alpha="one", betas="discard", alpha_space="linear", camera_shift="first")
+    cfg.quirks = QuirkConfig(
+        cvae_mask_past_end=True,
+        collar_parents_neck=True,
+        plane_ray_epsilon=True,
+        heading_epsilon=True,
+    )
+    cfg.root.stop = "original"
+    cfg.smooth.stop = "original"
+    cfg.motion.stop = "original"
+    return cfg
 
 
 def _fast() -> SolverConfig:

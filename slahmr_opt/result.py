@@ -63,7 +63,8 @@ class PassResult:
         steps: outer LBFGS steps completed.
         closures: energy-and-gradient evaluations.
         seconds: wall time of the pass.
-        stop_reason: ``"completed"``, ``"converged"``, ``"non-finite"``, ``"skipped"`` or
+        stop_reason: ``"completed"``, ``"converged"``, ``"unchanged"`` (the original's rule:
+            the loss did not change right after an update), ``"non-finite"``, ``"skipped"`` or
             ``"init"``.
         lr: final LBFGS lr (halved after each non-finite failure).
         events: non-finite events of the pass (also in the log).

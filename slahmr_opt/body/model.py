@@ -42,6 +42,27 @@ log = logging.getLogger(__name__)
 # Body joints (pelvis excluded) that every model of the family shares, in kinematic order.
 NUM_SHARED_BODY_JOINTS = 21
 
+SMPLX_SHAPE_SPACE = 300
+"""smplx keeps at most 10 betas of a model whose ``shapedirs`` has fewer than this many columns
+(smplx/body_models.py, ``SMPL.__init__``); SMPL-X files hold 300 shape + 100 expression columns."""
+
+LARGE_SHAPE_SPACE_BETAS = 10
+"""Default number of betas of a model with a full 300-dimensional shape space (SMPL 1.1, SMPL-X),
+where fitting all of them is rarely wanted; smaller spaces (SMPL 1.0: 10, SMPL-H: 16) are used
+whole."""
+
+
+def file_num_betas(data: Mapping[str, Any], model_type: str) -> int:
+    """Shape directions a model file holds (SMPL-X: its 300 shape columns, not expressions)."""
+    available = int(np.asarray(data["shapedirs"]).shape[-1])
+    return min(available, SMPLX_SHAPE_SPACE) if model_type == "smplx" else available
+
+
+def default_num_betas(available: int) -> int:
+    """The betas fitted when none are asked for: the file's own number (16 for SMPL-H), or
+    :data:`LARGE_SHAPE_SPACE_BETAS` for a 300-dimensional shape space."""
+    return available if available < SMPLX_SHAPE_SPACE else LARGE_SHAPE_SPACE_BETAS
+
 
 @dataclass(frozen=True)
 class BodyOutput:
@@ -82,7 +103,7 @@ class BodyModel(nn.Module):
         *,
         model_type: str | None = None,
         gender: str = "neutral",
-        num_betas: int = 10,
+        num_betas: int | None = None,
         source: str = "<memory>",
         dtype: torch.dtype = torch.float32,
         landmark_ids: Mapping[str, int] | None = None,
@@ -93,10 +114,10 @@ class BodyModel(nn.Module):
             raise ValueError(
                 f"{source}: model_type must be smpl, smplh or smplx, got {model_type!r}"
             )
-        available = int(np.asarray(data["shapedirs"]).shape[-1])
-        if model_type == "smplx":
-            available = min(available, 300)
-        if not 1 <= num_betas <= available:
+        available = file_num_betas(data, model_type)
+        if num_betas is None:
+            num_betas = default_num_betas(available)
+        if not isinstance(num_betas, int) or not 1 <= num_betas <= available:
             raise ValueError(f"{source}: num_betas={num_betas}, the file has 1..{available}")
         self.model_type = model_type
         self.gender = gender
@@ -135,7 +156,7 @@ class BodyModel(nn.Module):
         path: str | os.PathLike,
         *,
         gender: str | None = None,
-        num_betas: int = 10,
+        num_betas: int | None = None,
         dtype: torch.dtype = torch.float32,
     ) -> BodyModel:
         """Load a SMPL, SMPL-H or SMPL-X model file (``.pkl`` with or without chumpy, or ``.npz``).
@@ -143,7 +164,9 @@ class BodyModel(nn.Module):
         Args:
             path: the licensed model file the user downloaded.
             gender: overrides the gender stored in the file (used for reporting only).
-            num_betas: shape coefficients to use (10 or 16 typically).
+            num_betas: shape coefficients to fit, at most the file's; None = the file's own
+                number (16 for SMPL-H, as the original fits; 10 for SMPL 1.0) or 10 for a
+                300-dimensional shape space (:func:`default_num_betas`).
             dtype: float dtype of the buffers.
         """
         data = read_model_file(path)
@@ -162,7 +185,11 @@ class BodyModel(nn.Module):
 
     @classmethod
     def standin(
-        cls, *, cache_dir: str | os.PathLike | None = None, dtype: torch.dtype = torch.float32
+        cls,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+        dtype: torch.dtype = torch.float32,
+        num_betas: int | None = None,
     ) -> BodyModel:
         """The open procedural stand-in body (SMPL topology, 10 betas), built once and cached.
 
@@ -172,17 +199,23 @@ class BodyModel(nn.Module):
 
         path = standin_path(cache_dir)
         data = read_model_file(path)
-        model = cls(
-            data, model_type="smpl", gender="neutral", num_betas=10, source="stand-in", dtype=dtype
+        return cls(
+            data,
+            model_type="smpl",
+            gender="neutral",
+            num_betas=num_betas,
+            source="stand-in",
+            dtype=dtype,
         )
-        return model
 
     @classmethod
     def resolve(cls, path: str | os.PathLike | None, **kwargs: Any) -> BodyModel:
         """Load ``path`` if given, else the stand-in body (and say so once in the log)."""
         if path is None:
             log.info("no body model file given: using the open stand-in body (docs/body.md)")
-            return cls.standin(dtype=kwargs.get("dtype", torch.float32))
+            return cls.standin(
+                dtype=kwargs.get("dtype", torch.float32), num_betas=kwargs.get("num_betas")
+            )
         return cls.from_file(path, **kwargs)
 
     @property
@@ -402,6 +435,13 @@ def _build_smplx_quiet(
         gender=gender,
     )
     arrays = {k: v for k, v in data.items()}
+    shapedirs = np.asarray(arrays["shapedirs"])
+    if model_type != "smplx" and num_betas > 10 and shapedirs.shape[-1] < SMPLX_SHAPE_SPACE:
+        # smplx would silently keep 10 of them; pad with zero columns to its 300 as the original
+        # does for its 16-beta SMPL-H (slahmr/body_model/body_model.py:48-52). Only the file's
+        # own columns are used (num_betas ≤ the file's count is checked by the caller).
+        pad = np.zeros((*shapedirs.shape[:-1], SMPLX_SHAPE_SPACE - shapedirs.shape[-1]))
+        arrays["shapedirs"] = np.concatenate([shapedirs, pad], axis=-1)
     if model_type == "smpl":
         return smplx.SMPL(model_path=None, data_struct=Struct(**arrays), **common)
     if model_type == "smplh":

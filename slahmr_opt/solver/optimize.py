@@ -58,7 +58,12 @@ class SolverHooks:
 
 
 class PassSchedule(Protocol):
-    """What :func:`run_pass` needs from a schedule (see ``solver/motion.py``)."""
+    """What :func:`run_pass` needs from a schedule (``solver/schedule.py``).
+
+    Optional attributes: ``uses_last_closure`` (True: ``update`` gets the terms of the step's
+    last energy evaluation instead of a re-evaluation after the step) and ``stops_on_stall``
+    (False: a step without progress does not end the pass; the schedule decides).
+    """
 
     def update(self, values: dict[str, float]) -> bool: ...
 
@@ -79,7 +84,8 @@ class PassOutcome:
         steps: completed outer steps.
         closures: energy-and-gradient evaluations.
         seconds: wall time of the pass (summed over resumed runs).
-        stop_reason: ``"completed"``, ``"converged"`` (LBFGS made no progress), ``"non-finite"``
+        stop_reason: ``"completed"``, ``"converged"`` (LBFGS made no progress), ``"unchanged"``
+            (the original's rule: the loss did not change right after an update), ``"non-finite"``
             (too many NaN failures) or ``"skipped"`` (0 iterations).
         lr: the LBFGS lr at the end (smaller than configured after NaN failures).
         failures: number of non-finite failures.
@@ -264,15 +270,23 @@ def run_pass(
         leave=False,
     )
     step_closures = 0
+    last_closure = schedule is not None and getattr(schedule, "uses_last_closure", False)
+    stops_on_stall = schedule is None or getattr(schedule, "stops_on_stall", True)
+    last_values: dict[str, float] = {}
 
     def closure() -> Tensor:
         nonlocal step_closures
         optimizer.zero_grad()
-        total = sum_terms(energy_fn())
+        terms = energy_fn()
+        total = sum_terms(terms)
         if hooks.on_energy is not None:
             total = hooks.on_energy(name, outcome.steps, total)
         if not bool(torch.isfinite(total)):
             raise NonFiniteEnergy(f"energy is {float(total.detach())}")
+        if last_closure:
+            last_values.clear()
+            last_values.update({k: float(v.detach()) for k, v in terms.items()})
+            last_values["total"] = float(total.detach())
         total.backward()
         for k, p in zip(free, params, strict=True):
             if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
@@ -324,11 +338,13 @@ def run_pass(
             unchanged = all(torch.equal(p.detach(), g) for p, g in zip(params, good, strict=True))
             finished = False
             if schedule is not None:
-                finished = schedule.update(values)
+                finished = schedule.update(dict(last_values) if last_closure else values)
+                if finished:
+                    outcome.stop_reason = getattr(schedule, "stop_reason", "completed")
                 if (step_closures <= 1 or unchanged) and not finished and schedule.advance():
                     unchanged = False
                     step_closures = 2
-            if step_closures <= 1 or unchanged:
+            if (step_closures <= 1 or unchanged) and stops_on_stall:
                 outcome.stop_reason = "converged"
             done = (
                 finished

@@ -14,24 +14,31 @@ Variables (docs/solver.md, "Variables"):
 - ``body_pose`` (B, T, K, 3): body joint rotations, axis-angle (K = 23 for SMPL, 21 for SMPL-H/X).
 - ``betas`` (B, S): one shape per person.
 - ``alpha`` (1,): the shared world scale α, metres per SLAM unit, held as ``log α`` so that it
-  stays positive (the original optimises α itself, which can cross 0 where the energy means
-  nothing).
+  stays positive (``init.alpha_space = "log"``), or as α itself (``"linear"``, the original's
+  ``world_scale``, which can cross 0 where the energy means nothing).
+- ``latent_pose`` (B, T, D), only with a VPoser (``pose_prior.kind = "vposer"``): the body
+  pose's first 21 rotations are VPoser's decoding of it (the original's parameterisation);
+  ``body_pose`` then holds the joints VPoser does not model (SMPL's hands) and, after a pass,
+  the decoded pose.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import roma
 import torch
 from torch import Tensor
 
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import InitConfig, ReprojectionConfig
 from slahmr_opt.energies.reprojection import keypoint_weights
-from slahmr_opt.scene import PersonMotion, Scene
+from slahmr_opt.priors.vposer import NUM_POSE_JOINTS, VPoser
+from slahmr_opt.scene import Cameras, PersonMotion, Scene
 from slahmr_opt.solver.world_init import alpha_from_median_displacement, track_to_world
 
 log = logging.getLogger(__name__)
@@ -89,8 +96,11 @@ class Variables:
 
     Attributes:
         root_orient: (B, T, 3). trans: (B, T, 3). body_pose: (B, T, K, 3). betas: (B, S).
-        log_alpha: (1,) ``log α``. trans_frame: ``"world"`` or ``"camera"`` (meaning of
-            ``trans``).
+        log_alpha: (1,) the α variable: ``log α`` (``alpha_space = "log"``) or α itself
+            (``"linear"``). trans_frame: ``"world"`` or ``"camera"`` (meaning of ``trans``).
+        latent_pose: (B, T, D) VPoser latents, or None (axis-angle ``body_pose`` is the
+            variable).
+        alpha_space: ``"log"`` or ``"linear"``.
     """
 
     root_orient: Tensor
@@ -99,21 +109,56 @@ class Variables:
     betas: Tensor
     log_alpha: Tensor
     trans_frame: str
+    latent_pose: Tensor | None = None
+    alpha_space: str = "log"
 
     @property
     def alpha(self) -> Tensor:
-        """(1,) the world scale α = exp(log α)."""
-        return self.log_alpha.exp()
+        """(1,) the world scale α (exp of the variable, or the variable itself)."""
+        return alpha_of(self.log_alpha, self.alpha_space)
 
     def tensors(self) -> dict[str, Tensor]:
-        """Variable name (:data:`VARIABLE_NAMES`, ``"alpha"`` → ``log_alpha``) → leaf tensor."""
-        return {
+        """Variable name (:data:`VARIABLE_NAMES`, ``"alpha"`` → ``log_alpha``; ``"latent_pose"``
+        with a VPoser) → leaf tensor."""
+        out = {
             "root_orient": self.root_orient,
             "trans": self.trans,
             "body_pose": self.body_pose,
             "betas": self.betas,
             "alpha": self.log_alpha,
         }
+        if self.latent_pose is not None:
+            out["latent_pose"] = self.latent_pose
+        return out
+
+
+def alpha_of(variable: Tensor, space: str) -> Tensor:
+    """α from its optimisation variable: ``exp`` in ``"log"`` space, itself in ``"linear"``."""
+    return variable.exp() if space == "log" else variable
+
+
+def alpha_variable(alpha: float, space: str, dtype: torch.dtype, device) -> Tensor:
+    """(1,) the optimisation variable holding α in ``space``."""
+    value = math.log(alpha) if space == "log" else float(alpha)
+    return torch.tensor([value], dtype=dtype, device=device)
+
+
+def decoded_body_pose(body_pose: Tensor, latent_pose: Tensor | None, vposer: VPoser | None) -> Tensor:
+    """The body pose the energies see: VPoser's decoding of ``latent_pose`` for the first 21
+    joints (as axis-angle) and ``body_pose`` for the rest, or ``body_pose`` itself.
+
+    Args:
+        body_pose: (B, T, K, 3). latent_pose: (B, T, D) or None. vposer: the decoder.
+
+    Returns:
+        (B, T, K, 3).
+    """
+    if latent_pose is None or vposer is None:
+        return body_pose
+    decoded = roma.rotmat_to_rotvec(vposer.decode_rotmat(latent_pose)).to(body_pose.dtype)
+    if body_pose.shape[2] == NUM_POSE_JOINTS:
+        return decoded
+    return torch.cat([decoded, body_pose[:, :, NUM_POSE_JOINTS:]], dim=2)
 
 
 def solver_tracks(scene: Scene) -> list[str]:
@@ -194,6 +239,30 @@ def initial_alpha(scene: Scene, body: BodyModel, init: InitConfig) -> float:
     return float(init.alpha)
 
 
+def shift_cameras(scene: Scene, init: InitConfig) -> Scene:
+    """The scene with the original loader's camera shift applied (``init.camera_shift``).
+
+    The original reads ``cameras.npz`` and sets ``cam_t ← cam_t + cam_t[s] − ε`` for every frame,
+    s the first frame of the problem and ε ~ N(0, σ²) a 3-vector (data/dataset.py:325-327; σ =
+    0.1, unseeded). Here ε is drawn with ``init.camera_noise_seed`` and σ = ``init.camera_noise``
+    (0 = no noise). Static cameras are not shifted (the original builds identity cameras).
+
+    Returns:
+        ``scene`` itself when nothing changes, else a copy with new cameras.
+    """
+    cams = scene.cameras
+    if cams.is_static or (init.camera_shift == "none" and init.camera_noise == 0):
+        return scene
+    frame0 = min((t.start for t in scene.tracks if t.has_smpl), default=0)
+    shift = cams.t[frame0].copy() if init.camera_shift == "first" else np.zeros(3)
+    if init.camera_noise > 0:
+        rng = np.random.default_rng(init.camera_noise_seed)
+        shift = shift - rng.normal(scale=init.camera_noise, size=3)
+    log.info("cameras: translations shifted by %s (init.camera_shift, camera_noise)", shift)
+    shifted = Cameras(R=cams.R, t=cams.t + shift, intrinsics=cams.intrinsics, is_static=False)
+    return dataclasses.replace(scene, cameras=shifted)
+
+
 def _pad_to_span(values: np.ndarray, start: int, num_frames: int) -> np.ndarray:
     """Place a track's (T_i, ...) values at ``start`` in a (T, ...) array, edges repeated."""
     out = np.empty((num_frames, *values.shape[1:]), dtype=np.float64)
@@ -210,13 +279,15 @@ def init_variables(
     data: ProblemData,
     init: InitConfig,
     alpha: float,
+    vposer: VPoser | None = None,
 ) -> Variables:
     """World initialisation from the per-frame camera-frame SMPL estimates.
 
     Each track is carried into the world with ``world_init.track_to_world`` at scale ``alpha``
     (root rotated about the pelvis, the j0 terms); frames inside a track without an estimate were
-    interpolated when the track was built. With ``init.betas = "zero"`` the shape starts at 0 (the
-    original) and the translation is corrected so that the pelvis stays where the estimate put it.
+    interpolated when the track was built. With ``init.betas = "zero"`` the shape starts at 0 and
+    the translation is corrected so that the pelvis stays where the estimate put it; with
+    ``"discard"`` (the original) the estimate is read as a β = 0 body.
 
     Args:
         scene: the scene.
@@ -224,6 +295,8 @@ def init_variables(
         data: the batched observations (:func:`batch_scene`).
         init: initialisation settings.
         alpha: the starting world scale.
+        vposer: with a VPoser the first 21 body rotations become latents, the encoder means of
+            the estimates (the original's ``pose2latent``, base_scene.py:94-96).
 
     Returns:
         :class:`Variables` (leaf tensors, no gradient yet).
@@ -234,6 +307,8 @@ def init_variables(
     roots, trans, poses, betas = [], [], [], []
     for track_id in data.track_ids:
         track = scene.track(track_id)
+        if init.betas == "discard":
+            track = dataclasses.replace(track, betas=np.zeros_like(track.betas))
         person = track_to_world(track, scene, body, alpha=alpha)
         start = track.start - data.frame0
         b = np.zeros(body.num_betas)
@@ -242,7 +317,7 @@ def init_variables(
         with torch.no_grad():
             j0_est = body.joint_template(torch.as_tensor(b, dtype=body.joint_template0.dtype))[0]
         pelvis = person.transl + j0_est.double().cpu().numpy()
-        if init.betas == "zero":
+        if init.betas in ("zero", "discard"):
             b = np.zeros(body.num_betas)
         with torch.no_grad():
             j0 = body.joint_template(torch.as_tensor(b, dtype=body.joint_template0.dtype))[0]
@@ -261,13 +336,21 @@ def init_variables(
     def t(x: list[np.ndarray]) -> Tensor:
         return torch.as_tensor(np.stack(x), dtype=dtype, device=device)
 
+    body_pose = t(poses)
+    latent = None
+    if vposer is not None:
+        with torch.no_grad():
+            vp = vposer.to(device=device, dtype=dtype)
+            latent = vp.encode_mean(body_pose[:, :, :NUM_POSE_JOINTS]).detach().clone()
     return Variables(
         root_orient=t(roots),
         trans=t(trans),
-        body_pose=t(poses),
+        body_pose=body_pose,
         betas=t(betas),
-        log_alpha=torch.tensor([math.log(alpha)], dtype=dtype, device=device),
+        log_alpha=alpha_variable(alpha, init.alpha_space, dtype, device),
         trans_frame=init.trans_frame,
+        latent_pose=latent,
+        alpha_space=init.alpha_space,
     )
 
 

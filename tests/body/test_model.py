@@ -199,3 +199,38 @@ def test_pickle_with_foreign_class_is_refused(tmp_path):
         pickle.dump({"v_template": np.zeros(3), "f": types.SimpleNamespace()}, fh)
     with pytest.raises(ValueError, match="types.SimpleNamespace"):
         read_model_file(path)
+
+
+def test_smplh_fits_its_own_16_betas(tmp_path):
+    """SMPL+H ``model.npz`` (the original's body, slahmr/confs/config.yaml:29) holds 16 shape
+    directions and the original fits all 16 (util/loaders.py:40, padding shapedirs to smplx's 300
+    columns in body_model/body_model.py:48-52); smplx alone would keep 10."""
+    data = random_model_data("smplh", seed=3)
+    path = tmp_path / "model.npz"
+    np.savez(path, **data)
+    body = BodyModel.from_file(path)
+    assert body.num_betas == 16
+    betas = torch.zeros(16, dtype=torch.float64)
+    betas[10:] = torch.tensor([1.0, -2.0, 0.5, 3.0, -1.0, 2.0], dtype=torch.float64)
+    body64 = BodyModel.from_file(path, dtype=torch.float64)
+    # J(β) = J_regressor (v_template + shapedirs β), every one of the 16 columns used
+    v = data["v_template"] + np.einsum("vcs,s->vc", data["shapedirs"], betas.numpy())
+    np.testing.assert_allclose(
+        body64.joint_template(betas).numpy(), data["J_regressor"] @ v, atol=1e-7
+    )
+    zero = torch.zeros(1, 3, dtype=torch.float64)
+    mesh = body64.vertices(zero, torch.zeros(1, 21, 3, dtype=torch.float64), betas[None])
+    np.testing.assert_allclose(mesh[0].numpy(), v, atol=1e-7)
+    assert BodyModel.from_file(path, num_betas=10).num_betas == 10
+    with pytest.raises(ValueError, match="num_betas=17, the file has 1..16"):
+        BodyModel.from_file(path, num_betas=17)
+
+
+def test_default_betas_of_each_family(tmp_path):
+    for model_type, expected in (("smpl", 10), ("smplx", 10)):
+        path = tmp_path / f"{model_type}.npz"
+        np.savez(path, **random_model_data(model_type))
+        assert BodyModel.from_file(path).num_betas == expected
+    assert BodyModel.standin().num_betas == 10
+    with pytest.raises(ValueError, match="num_betas=16"):
+        BodyModel.resolve(None, num_betas=16)

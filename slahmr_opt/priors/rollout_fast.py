@@ -1,0 +1,335 @@
+"""The sequential roll-out with the fewest operations per step (same states as ``rollout``).
+
+The roll-out is inherently sequential — state t+1 depends on state t through the decoder — and
+at the sizes of a fit (a few people) every step is a chain of tiny tensor operations whose cost is
+the per-operation overhead of PyTorch, twice (forward and backward). :class:`SequentialRollout`
+keeps only what must be sequential inside the loop and moves everything else out of it:
+
+- the decoder's input standardisation, output de-standardisation and the layout of its output
+  are folded into its weights once (``pack``); the latent's share of every layer (z is skipped
+  into each one) is one batched matrix product for all steps before the loop, so a layer is one
+  ``addmm`` plus GroupNorm and ReLU per step;
+- the state is kept in one packed vector ``[additive fields | 22 rotation matrices]`` so that the
+  decoder's residuals are added with a single operation and the 22 rotations are updated with one
+  batched exponential map;
+- the conditional prior (needed only for the CVAE term, it does not feed back) runs once on all
+  steps' inputs after the loop;
+- the world pose of every step (the composition of the per-step heading frames) is one cumulative
+  sum of heading angles and of rotated offsets after the loop, instead of a frame change per step.
+
+Same maths as :func:`slahmr_opt.priors.rollout.rollout` (``tests/priors/test_rollout_fast.py``
+checks the states agree to float precision), plus two options for the original's forms:
+``rotate_first = False`` leaves the initial state's heading as it is (the original feeds the
+initial state to the first step without ``canonicalize_input``, humor_model.py:1138-1140) and
+``heading_epsilon`` computes every heading as ``acos(x / (|xy| + 1e-6))``
+(humor/transforms.py:24-47).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from slahmr_opt.priors.humor import HumorPrior
+from slahmr_opt.priors.rollout import Rollout
+from slahmr_opt.priors.state import (
+    NUM_BODY_ROTS,
+    NUM_JOINTS,
+    OUTPUT_SLICES,
+    STATE_DIM,
+    STATE_SLICES,
+    PriorState,
+)
+
+__all__ = ["SequentialRollout", "heading_angle"]
+
+_ADD_FIELDS = ("trans", "trans_vel", "root_orient_vel", "joints", "joints_vel")
+_NUM_ADD = 3 + 3 + 3 + 3 * NUM_JOINTS * 2  # 141 numbers = 47 three-vectors
+_NUM_VEC = _NUM_ADD // 3
+_JOINT_ROWS = slice(3, 3 + NUM_JOINTS)  # rows of the joints among the 47 vectors
+_NUM_ROTS = 1 + NUM_BODY_ROTS
+
+
+def _range(s: slice) -> list[int]:
+    return list(range(s.start, s.stop))
+
+
+def _state_permutation() -> list[int]:
+    """Packed position → index into the 339-vector: additive fields, then root, then pose."""
+    idx: list[int] = []
+    for name in _ADD_FIELDS:
+        idx += _range(STATE_SLICES[name])
+    return idx + _range(STATE_SLICES["root_orient"]) + _range(STATE_SLICES["pose_body"])
+
+
+def _output_permutation() -> list[int]:
+    """Packed decoder output: additive residuals (same order as the state), rotation deltas,
+    contact logits."""
+    idx: list[int] = []
+    for name in _ADD_FIELDS:
+        idx += _range(OUTPUT_SLICES[name])
+    idx += _range(OUTPUT_SLICES["root_orient"]) + _range(OUTPUT_SLICES["pose_body"])
+    return idx + _range(OUTPUT_SLICES["contacts"])
+
+
+def heading_angle(rx: Tensor, ry: Tensor, epsilon: bool) -> Tensor:
+    """Angle φ of the body's right ``(rx, ry)`` in the floor plane; the canonical frame turns the
+    world by −φ about +z.
+
+    Args:
+        rx, ry: (...) horizontal components of the body's right.
+        epsilon: the original's form: ``φ = sign(r_y)·|r_y|/(|r_y| + 1e-6) · acos(x/(|xy| +
+            1e-6))`` (the axis ``r_xy × x̂`` normalised with + 1e-6, transforms.py:28-44);
+            otherwise the exact ``atan2(r_y, r_x)``.
+    """
+    if not epsilon:
+        return torch.atan2(ry, rx)
+    cos = (rx / (torch.sqrt(rx * rx + ry * ry) + 1e-6)).clamp(-1.0, 1.0)
+    return ry / (ry.abs() + 1e-6) * torch.acos(cos)
+
+
+def _skew_matrix(dtype: torch.dtype, device: torch.device) -> Tensor:
+    """(3, 9) E with ``vec(skew(d)) = d @ E`` (row-major 3×3)."""
+    E = torch.zeros(3, 9, dtype=dtype, device=device)
+    # skew(d) = [[0, -d2, d1], [d2, 0, -d0], [-d1, d0, 0]]
+    for (row, col), (k, sign) in {
+        (0, 1): (2, -1.0),
+        (0, 2): (1, 1.0),
+        (1, 0): (2, 1.0),
+        (1, 2): (0, -1.0),
+        (2, 0): (1, -1.0),
+        (2, 1): (0, 1.0),
+    }.items():
+        E[k, 3 * row + col] = sign
+    return E
+
+
+def _exp_so3(d: Tensor, E: Tensor, eye: Tensor) -> Tensor:
+    """exp of axis-angle vectors (N, 3) → (N, 3, 3): ``cos θ I + sinc θ [d]× + b d dᵀ`` with
+    ``b = (1 − cos θ)/θ² = ½ sinc(θ/2)²`` (smooth at θ = 0)."""
+    theta = torch.linalg.vector_norm(d, dim=-1, keepdim=True)[..., None]  # (N, 1, 1)
+    half = torch.sinc(theta * (0.5 / math.pi))
+    K = (d @ E).reshape(-1, 3, 3)
+    outer = d[:, :, None] * d[:, None, :]
+    return (
+        torch.cos(theta) * eye + torch.sinc(theta * (1.0 / math.pi)) * K + 0.5 * half * half * outer
+    )
+
+
+class SequentialRollout:
+    """A CVAE's decoder packed for fast sequential roll-outs (module docstring).
+
+    Args:
+        model: the prior (its weights are read once; later changes to them are not seen).
+    """
+
+    def __init__(self, model: HumorPrior) -> None:
+        self.model = model
+        dec = model.decoder
+        net = list(dec.net)
+        param = next(model.parameters())
+        dtype, device = param.dtype, param.device
+        L = model.latent_dim
+        state_perm = torch.tensor(_state_permutation(), device=device)
+        out_perm = torch.tensor(_output_permutation(), device=device)
+        self.state_perm = state_perm
+        self.state_unperm = torch.argsort(state_perm)
+        normalized = model.config.normalized
+        with torch.no_grad():
+            first = net[0]
+            Wv, Wz = first.weight[:, :STATE_DIM], first.weight[:, STATE_DIM:]
+            b = first.bias.clone()
+            if normalized:
+                Wv = Wv / model.input_scale
+                b = b - Wv @ model.input_mean
+            self.layers: list[tuple[Tensor, Tensor, Tensor]] = [
+                (Wv[:, state_perm].T.contiguous(), Wz.T.contiguous(), b)
+            ]
+            self.norms = []
+            linears = [net[k + 2] for k in range(1, len(net), 3)]
+            for k, lin in zip(range(1, len(net), 3), linears, strict=True):
+                gn = net[k]
+                self.norms.append((gn.num_groups, gn.weight.detach(), gn.bias.detach(), gn.eps))
+                width = lin.weight.shape[1] - L
+                Wh, Wz, b = lin.weight[:, :width], lin.weight[:, width:], lin.bias.clone()
+                if lin is linears[-1]:
+                    if normalized:
+                        Wh = Wh * model.output_scale[:, None]
+                        Wz = Wz * model.output_scale[:, None]
+                        b = b * model.output_scale + model.output_mean
+                    Wh, Wz, b = Wh[out_perm], Wz[out_perm], b[out_perm]
+                self.layers.append((Wh.T.contiguous(), Wz.T.contiguous(), b))
+        self.E = _skew_matrix(dtype, device)
+        self.eye = torch.eye(3, dtype=dtype, device=device)
+        self.xy = torch.tensor([1.0, 1.0, 0.0], dtype=dtype, device=device)
+        joint_rows = torch.zeros(_NUM_VEC, 1, dtype=dtype, device=device)
+        joint_rows[_JOINT_ROWS] = 1.0
+        self.joint_rows = joint_rows
+        shift_rows = joint_rows.clone()
+        shift_rows[0] = 1.0  # the translation row moves with the frame too
+        self.shift_rows = shift_rows
+
+    # ------------------------------------------------------------------ helpers
+    def _pack(self, state: PriorState) -> Tensor:
+        """(B,) state → (B, 339) packed vector."""
+        return state.to_vector()[:, self.state_perm]
+
+    def _unpack(self, packed: Tensor) -> Tensor:
+        return packed[..., self.state_unperm]
+
+    @staticmethod
+    def _rot_z(angle: Tensor) -> Tensor:
+        """(...) angles → (..., 3, 3) rotations about +z."""
+        c, s = torch.cos(angle), torch.sin(angle)
+        zero, one = torch.zeros_like(c), torch.ones_like(c)
+        return torch.stack([c, -s, zero, s, c, zero, zero, zero, one], -1).reshape(*c.shape, 3, 3)
+
+    def _canonicalize(self, vecs: Tensor, root: Tensor, offset_rows: Tensor, angle: Tensor | None):
+        """Move (B, 47, 3) additive vectors and (B, 3, 3) root of a state to its canonical frame:
+        translation xy → 0, then (unless ``angle`` is None) turn by −angle about +z."""
+        tau = vecs[:, 0] * self.xy
+        shifted = vecs - self.shift_rows * tau[:, None, :] - offset_rows
+        if angle is None:
+            return shifted + offset_rows, root, tau, None
+        Rz = self._rot_z(-angle)
+        return shifted @ Rz.transpose(1, 2) + offset_rows, Rz @ root, tau, Rz
+
+    # ------------------------------------------------------------------ roll-out
+    def __call__(
+        self,
+        init: PriorState,
+        pelvis_offset: Tensor,
+        z: Tensor,
+        *,
+        heading_epsilon: bool = False,
+        rotate_first: bool = True,
+    ) -> Rollout:
+        """Roll out ``z.shape[1]`` transitions from ``init``.
+
+        Args:
+            init: initial states, leading shape (B,), in a z-up floor frame.
+            pelvis_offset: (B, 3) ``o`` (z = 0).
+            z: (B, N, L) latents.
+            heading_epsilon: the original's heading form (:func:`heading_angle`).
+            rotate_first: canonicalise the initial state's heading (False: the original).
+
+        Returns:
+            :class:`~slahmr_opt.priors.rollout.Rollout` with N + 1 states in the frame of
+            ``init``.
+        """
+        B, N = z.shape[0], z.shape[1]
+        dtype = init.dtype
+        offset = torch.broadcast_to(pelvis_offset.to(dtype), (B, 3))
+        offset_rows = self.joint_rows * offset[:, None, :]  # o on the joint rows
+        if N == 0:
+            empty = z.new_zeros(B, 0, 0)
+            return Rollout(init[:, None], z.new_zeros(B, 1, 9), empty, empty, empty)
+        v0 = self._pack(init)
+        vecs0 = v0[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3)
+        root0 = v0[:, _NUM_ADD : _NUM_ADD + 9].reshape(B, 3, 3)
+        angle0 = None
+        if rotate_first:
+            angle0 = heading_angle(-root0[:, 0, 0], -root0[:, 1, 0], heading_epsilon)
+        vecs, root, tau0, _ = self._canonicalize(vecs0, root0, offset_rows, angle0)
+        v = torch.cat([vecs.reshape(B, -1), root.reshape(B, 9), v0[:, _NUM_ADD + 9 :]], 1)
+
+        zparts = [torch.matmul(z, Wz) + b for _, Wz, b in self.layers]  # (B, N, width)
+        W = [Wh for Wh, _, _ in self.layers]
+        inputs, outs, pred_vecs, pred_rots, angles, taus = [], [], [], [], [], []
+        for t in range(N):
+            inputs.append(v)
+            pre = torch.addmm(zparts[0][:, t], v, W[0])
+            for k, (groups, gw, gb, eps) in enumerate(self.norms):
+                h = torch.relu(F.group_norm(pre, groups, gw, gb, eps))
+                pre = torch.addmm(zparts[k + 1][:, t], h, W[k + 1])
+            out = pre
+            outs.append(out)
+            nv = (v[:, :_NUM_ADD] + out[:, :_NUM_ADD]).reshape(B, _NUM_VEC, 3)
+            d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B * _NUM_ROTS, 3)
+            R = v[:, _NUM_ADD:].reshape(B * _NUM_ROTS, 3, 3)
+            nR = (_exp_so3(d, self.E, self.eye) @ R).reshape(B, _NUM_ROTS, 3, 3)
+            pred_vecs.append(nv)
+            pred_rots.append(nR)
+            angle = heading_angle(-nR[:, 0, 0, 0], -nR[:, 0, 1, 0], heading_epsilon)
+            angles.append(angle)
+            cv, croot, tau, _ = self._canonicalize(nv, nR[:, 0], offset_rows, angle)
+            taus.append(tau)
+            if t + 1 < N:
+                v = torch.cat([cv.reshape(B, -1), croot.reshape(B, 9), nR[:, 1:].reshape(B, -1)], 1)
+        return self._assemble(
+            init, z, offset, tau0, angle0, inputs, outs, pred_vecs, pred_rots, angles, taus
+        )
+
+    def _assemble(
+        self,
+        init: PriorState,
+        z: Tensor,
+        offset: Tensor,
+        tau0: Tensor,
+        angle0: Tensor | None,
+        inputs: list[Tensor],
+        outs: list[Tensor],
+        pred_vecs: list[Tensor],
+        pred_rots: list[Tensor],
+        angles: list[Tensor],
+        taus: list[Tensor],
+    ) -> Rollout:
+        """World states, contacts and the conditional prior, batched over all steps."""
+        B, N = z.shape[0], z.shape[1]
+        mean, logvar = self.model.prior(self._unpack(torch.stack(inputs, 1)))
+        out = torch.stack(outs, 1)  # (B, N, 216) packed
+        vecs = torch.stack(pred_vecs, 1)  # (B, N, 47, 3), local frame of the previous step
+        rots = torch.stack(pred_rots, 1)  # (B, N, 22, 3, 3)
+        phi = torch.stack(angles, 1)  # (B, N): frame t+1 = frame t turned by phi_t
+        tau = torch.stack(taus, 1)  # (B, N, 3)
+        # local frame t → world: x_w = C_t x + c_t, C_t = Rz(psi_t)
+        psi0 = angle0 if angle0 is not None else torch.zeros_like(phi[:, 0])
+        psi = psi0[:, None] + torch.cat([torch.zeros_like(phi[:, :1]), phi[:, :-1]], 1).cumsum(1)
+        C = self._rot_z(psi)  # (B, N, 3, 3)
+        o = offset[:, None, :]
+        c0 = o[:, 0] + tau0 - (C[:, 0] @ offset[:, :, None])[..., 0]  # (B, 3)
+        # c_{t+1} = c_t + C_t (o + tau_t − Rz(phi_t) o)
+        step = o + tau - (self._rot_z(phi) @ offset[:, None, :, None])[..., 0]
+        inc = (C @ step[..., None])[..., 0]
+        c = c0[:, None] + torch.cat([torch.zeros_like(inc[:, :1]), inc[:, :-1]], 1).cumsum(1)
+        world_vecs = vecs @ C.transpose(-1, -2)  # rotated, then points get + c
+        point_rows = self.shift_rows.expand(_NUM_VEC, 1)
+        world_vecs = world_vecs + point_rows * c[:, :, None, :]
+        world_vecs = world_vecs + (self.shift_rows - self.joint_rows) * (
+            (C @ o[..., None])[..., 0][:, :, None, :] - o[:, :, None, :]
+        )
+        root_w = C @ rots[:, :, 0]
+        flat = world_vecs.reshape(B, N, -1)
+        fields = {}
+        pos = 0
+        for name in _ADD_FIELDS:
+            n = STATE_SLICES[name].stop - STATE_SLICES[name].start
+            fields[name] = flat[..., pos : pos + n]
+            pos += n
+        steps = PriorState(
+            trans=fields["trans"],
+            trans_vel=fields["trans_vel"],
+            root_orient=root_w,
+            root_orient_vel=fields["root_orient_vel"],
+            pose_body=rots[:, :, 1:],
+            joints=fields["joints"].reshape(B, N, NUM_JOINTS, 3),
+            joints_vel=fields["joints_vel"].reshape(B, N, NUM_JOINTS, 3),
+        )
+        states = PriorState.stack([init], 1)
+        states = PriorState(
+            **{
+                name: torch.cat([getattr(states, name), getattr(steps, name)], 1)
+                for name in states.__dataclass_fields__
+            }
+        )
+        logits = out[..., _NUM_ADD + 3 * _NUM_ROTS :]
+        return Rollout(
+            states=states,
+            contact_logits=torch.cat([logits[:, :1], logits], 1),
+            latents=z,
+            prior_mean=mean,
+            prior_logvar=logvar,
+        )
