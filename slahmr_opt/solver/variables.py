@@ -143,7 +143,9 @@ def alpha_variable(alpha: float, space: str, dtype: torch.dtype, device) -> Tens
     return torch.tensor([value], dtype=dtype, device=device)
 
 
-def decoded_body_pose(body_pose: Tensor, latent_pose: Tensor | None, vposer: VPoser | None) -> Tensor:
+def decoded_body_pose(
+    body_pose: Tensor, latent_pose: Tensor | None, vposer: VPoser | None
+) -> Tensor:
     """The body pose the energies see: VPoser's decoding of ``latent_pose`` for the first 21
     joints (as axis-angle) and ``body_pose`` for the rest, or ``body_pose`` itself.
 
