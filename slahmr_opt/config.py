@@ -401,8 +401,6 @@ class InitConfig:
         _non_negative(self.camera_noise, f"{where}.camera_noise")
         if not isinstance(self.camera_noise_seed, int) or isinstance(self.camera_noise_seed, bool):
             raise ValueError(f"{where}.camera_noise_seed must be an integer")
-        if self.alpha_update == "profile" and self.alpha_space != "log":
-            raise ValueError(f"{where}.alpha_update = 'profile' needs {where}.alpha_space = 'log'")
         if self.alpha_update == "profile" and self.trans_frame != "camera":
             raise ValueError(
                 f"{where}.alpha_update = 'profile' needs {where}.trans_frame = 'camera' "

@@ -124,6 +124,7 @@ class Result:
         skipped_tracks: ids of tracks without SMPL estimates (not fitted).
         events: every non-finite event of every pass.
         timings: seconds per pass (and ``"total"``).
+        pose_prior_note: which pose prior the passes used (VPoser or the open prior, and why).
     """
 
     people: list[PersonMotion]
@@ -139,6 +140,7 @@ class Result:
     skipped_tracks: list[str] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    pose_prior_note: str = ""
 
     @property
     def floor(self) -> tuple[np.ndarray, float] | None:
@@ -181,6 +183,7 @@ class Result:
             "alpha_optimized": self.alpha_optimized,
             "alpha_note": self.alpha_note,
             "alpha_init": self.alpha_init,
+            "pose_prior": self.pose_prior_note,
             "passes": {k: v.summary() for k, v in self.passes.items()},
             "timings": self.timings,
             "events": self.events,

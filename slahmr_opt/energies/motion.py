@@ -18,6 +18,12 @@ CONTACT_HEIGHT_THRESHOLD = 0.08
 
 NUM_PRIOR_JOINTS = 22
 
+COLLAR_NECK_PARENTS: tuple[int, ...] = tuple(
+    12 if j in (13, 14) else p for j, p in enumerate(SMPL_PARENTS[:NUM_PRIOR_JOINTS])
+)
+"""The original's SMPL_PARENTS (slahmr/body_model/specs.py:27-50): the collars (13, 14) hang from
+the neck (12) instead of spine2 (9), which changes two of the bone-length term's 21 bones."""
+
 
 def _check_points(points: Tensor, name: str) -> None:
     if points.ndim != 4 or points.shape[-1] != 3:
@@ -72,27 +78,33 @@ def joint_consistency_energy(smpl_joints: Tensor, prior_joints: Tensor, mask: Te
     return 0.5 * (diff * diff).sum()
 
 
-def bone_lengths(joints: Tensor) -> Tensor:
+def bone_lengths(joints: Tensor, parents: tuple[int, ...] | None = None) -> Tensor:
     """Lengths of the 21 parent–child bones of the 22 body joints.
 
     Args:
         joints: (..., 22, 3).
+        parents: parent of each of the 22 joints (default: the SMPL kinematic tree).
 
     Returns:
         (..., 21) metres.
     """
+    parents = SMPL_PARENTS if parents is None else parents
     child = torch.arange(1, NUM_PRIOR_JOINTS, device=joints.device)
-    parent = torch.tensor(SMPL_PARENTS[1:NUM_PRIOR_JOINTS], device=joints.device)
+    parent = torch.tensor(parents[1:NUM_PRIOR_JOINTS], device=joints.device)
     return (joints[..., child, :] - joints[..., parent, :]).norm(dim=-1)
 
 
-def bone_length_energy(joints: Tensor, mask: Tensor) -> Tensor:
+def bone_length_energy(
+    joints: Tensor, mask: Tensor, parents: tuple[int, ...] | None = None
+) -> Tensor:
     """``½ Σ_{b,t: m_t ∧ m_{t−1}} Σ_bones (ℓ_t − ℓ_{t−1})²`` on the prior's regressed joints
     (original: bone_length).
 
     Args:
         joints: (B, T, 22, 3) metres.
         mask: (B, T) bool.
+        parents: the bones' parents (default SMPL's; :data:`COLLAR_NECK_PARENTS` = the
+            original's).
 
     Returns:
         () m².
@@ -101,7 +113,7 @@ def bone_length_energy(joints: Tensor, mask: Tensor) -> Tensor:
     if joints.shape[2] != NUM_PRIOR_JOINTS:
         raise ValueError(f"joints must hold the 22 body joints, got {joints.shape[2]}")
     _check_mask(mask, joints.shape[:2])
-    lengths = bone_lengths(joints)
+    lengths = bone_lengths(joints, parents)
     diff = lengths[:, 1:] - lengths[:, :-1]
     diff = torch.where(pair_mask(mask)[..., None], diff, torch.zeros_like(diff))
     return 0.5 * (diff * diff).sum()

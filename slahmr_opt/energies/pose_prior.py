@@ -1,9 +1,12 @@
 """Pose priors (docs/energies.md §3).
 
-VPoser, the original's prior, is licensed and cannot ship. The default prior here is
-:class:`EstimatePosePrior`: a robust pull of every joint rotation towards the per-frame
-estimator's, plus a penalty on anatomically impossible knee and elbow angles. Any object with the
-:class:`PosePrior` call signature can be given to the solver instead.
+VPoser, the original's prior, is licensed and cannot ship: with the user's checkpoint
+(``slahmr_opt.priors.vposer``) the poses are VPoser latents and the prior is
+:func:`latent_pose_energy` (pass 2) or the same on the encoder means of the rolled-out poses
+(pass 3). The default prior here is :class:`EstimatePosePrior`: a robust pull of every joint
+rotation towards the per-frame estimator's, plus a penalty on anatomically impossible knee and
+elbow angles. Any object with the :class:`PosePrior` call signature can be given to the solver
+instead.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "chordal_angle_sq",
     "estimate_pull_energy",
     "joint_limit_energy",
+    "latent_pose_energy",
 ]
 
 
@@ -69,6 +73,26 @@ DEFAULT_JOINT_LIMITS: tuple[JointLimit, ...] = (
 )
 """In the SMPL rest frame (y up, facing +z, left +x) knees flex about +x, the left elbow about −y
 and the right elbow about +y (checked against the body model in the tests)."""
+
+
+def latent_pose_energy(latent: Tensor, mask: Tensor) -> Tensor:
+    """``Σ_{b,t∈M} ‖z_{bt}‖²``: VPoser's latent is N(0, I) (the original's ``pose_prior_loss``,
+    slahmr/optim/losses.py:466-476).
+
+    Args:
+        latent: (B, T, D) VPoser latents (or encoder means).
+        mask: (B, T) bool.
+
+    Returns:
+        () energy.
+    """
+    if latent.ndim != 3 or mask.shape != latent.shape[:2]:
+        raise ValueError(
+            f"latent must be (B, T, D) with mask (B, T); got {tuple(latent.shape)} and "
+            f"{tuple(mask.shape)}"
+        )
+    sq = (latent * latent).sum(-1)
+    return torch.where(mask, sq, torch.zeros_like(sq)).sum()
 
 
 def chordal_angle_sq(R_a: Tensor, R_b: Tensor) -> Tensor:

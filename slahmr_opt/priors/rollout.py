@@ -166,14 +166,20 @@ StepFn = Callable[[int, Tensor], tuple[Tensor, Tensor, Tensor, Tensor]]
 """(step index, canonical previous state (B, 339)) → (decoder output (B, 216), z, μ_p, logσ²_p)."""
 
 
-def _accumulate(init: PriorState, pelvis_offset: Tensor, num_steps: int, step: StepFn) -> Rollout:
+def _accumulate(
+    init: PriorState,
+    pelvis_offset: Tensor,
+    num_steps: int,
+    step: StepFn,
+    heading_epsilon: bool = False,
+) -> Rollout:
     if len(init.shape) != 1:
         raise ValueError(f"init: expected states with leading shape (B,), got {tuple(init.shape)}")
     offset = torch.broadcast_to(pelvis_offset.to(init.dtype), init.trans.shape)
     current = init
     states, logits, zs, means, logvars = [init], [], [], [], []
     for t in range(num_steps):
-        frame = canonical_frame(current, offset)
+        frame = canonical_frame(current, offset, heading_epsilon=heading_epsilon)
         local = to_local(current, frame)
         out, z, mean, logvar = step(t, local.to_vector())
         nxt, logit = apply_residual(local, out)
@@ -211,6 +217,7 @@ def rollout(
     num_steps: int | None = None,
     sample: bool = False,
     seed: int = 0,
+    heading_epsilon: bool = False,
 ) -> Rollout:
     """Roll the prior out from initial states.
 
@@ -223,6 +230,9 @@ def rollout(
         num_steps: T − 1 when ``z`` is None.
         sample: draw z ~ p(z | s_{t−1}) instead of taking the mean (only when ``z`` is None).
         seed: seeds the draws.
+        heading_epsilon: the original's heading form (``state.heading_angle``) measured in
+            this roll-out's world frame at every step (the original measures it in the previous
+            step's frame: ``rollout_fast.SequentialRollout`` does that).
 
     Returns:
         :class:`Rollout` in the frame of ``init``.
@@ -251,7 +261,7 @@ def rollout(
             zt = mean
         return model.decode(prev, zt), zt, mean, logvar
 
-    return _accumulate(init, pelvis_offset, int(num_steps), step)
+    return _accumulate(init, pelvis_offset, int(num_steps), step, heading_epsilon)
 
 
 def sample_motion(
@@ -288,7 +298,9 @@ class Inference:
         return gaussian_nll(self.posterior_mean, self.prior_mean, self.prior_logvar)
 
 
-def infer_latents(model: HumorPrior, states: PriorState, pelvis_offset: Tensor) -> Inference:
+def infer_latents(
+    model: HumorPrior, states: PriorState, pelvis_offset: Tensor, *, heading_epsilon: bool = False
+) -> Inference:
     """Posterior and prior of every transition of a motion, all transitions in parallel.
 
     Each pair (s_{t−1}, s_t) is expressed in the canonical frame of s_{t−1}. The posterior means
@@ -298,6 +310,7 @@ def infer_latents(model: HumorPrior, states: PriorState, pelvis_offset: Tensor) 
         model: the CVAE.
         states: leading shape (B, T), T ≥ 2, in a z-up floor frame.
         pelvis_offset: (B, 3) or (3,).
+        heading_epsilon: the original's heading form (``state.heading_angle``).
 
     Returns:
         :class:`Inference`.
@@ -307,7 +320,9 @@ def infer_latents(model: HumorPrior, states: PriorState, pelvis_offset: Tensor) 
     prev, nxt = states[:, :-1], states[:, 1:]
     offset = pelvis_offset.to(states.dtype)
     offset = offset[:, None] if offset.ndim == 2 else offset
-    frame = canonical_frame(prev, torch.broadcast_to(offset, prev.trans.shape))
+    frame = canonical_frame(
+        prev, torch.broadcast_to(offset, prev.trans.shape), heading_epsilon=heading_epsilon
+    )
     prev_v = to_local(prev, frame).to_vector()
     nxt_v = to_local(nxt, frame).to_vector()
     post_mean, post_logvar = model.posterior(prev_v, nxt_v)

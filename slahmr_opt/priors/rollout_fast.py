@@ -42,6 +42,7 @@ from slahmr_opt.priors.state import (
     STATE_DIM,
     STATE_SLICES,
     PriorState,
+    heading_angle,
 )
 
 __all__ = ["SequentialRollout", "heading_angle"]
@@ -73,22 +74,6 @@ def _output_permutation() -> list[int]:
         idx += _range(OUTPUT_SLICES[name])
     idx += _range(OUTPUT_SLICES["root_orient"]) + _range(OUTPUT_SLICES["pose_body"])
     return idx + _range(OUTPUT_SLICES["contacts"])
-
-
-def heading_angle(rx: Tensor, ry: Tensor, epsilon: bool) -> Tensor:
-    """Angle φ of the body's right ``(rx, ry)`` in the floor plane; the canonical frame turns the
-    world by −φ about +z.
-
-    Args:
-        rx, ry: (...) horizontal components of the body's right.
-        epsilon: the original's form: ``φ = sign(r_y)·|r_y|/(|r_y| + 1e-6) · acos(x/(|xy| +
-            1e-6))`` (the axis ``r_xy × x̂`` normalised with + 1e-6, transforms.py:28-44);
-            otherwise the exact ``atan2(r_y, r_x)``.
-    """
-    if not epsilon:
-        return torch.atan2(ry, rx)
-    cos = (rx / (torch.sqrt(rx * rx + ry * ry) + 1e-6)).clamp(-1.0, 1.0)
-    return ry / (ry.abs() + 1e-6) * torch.acos(cos)
 
 
 def _skew_matrix(dtype: torch.dtype, device: torch.device) -> Tensor:

@@ -52,6 +52,7 @@ __all__ = [
     "angular_velocity",
     "canonical_frame",
     "check_fps",
+    "heading_angle",
     "finite_difference",
     "gmm_features",
     "label_contacts",
@@ -481,7 +482,25 @@ def _rot_t(R: Tensor, v: Tensor) -> Tensor:
     return (R.transpose(-1, -2) @ v[..., None])[..., 0]
 
 
-def canonical_frame(state: PriorState, pelvis_offset: Tensor, eps: float = 1e-6) -> CanonicalFrame:
+def heading_angle(rx: Tensor, ry: Tensor, epsilon: bool) -> Tensor:
+    """Angle φ of the body's right ``(rx, ry)`` in the floor plane; the canonical frame turns the
+    world by −φ about +z.
+
+    Args:
+        rx, ry: (...) horizontal components of the body's right.
+        epsilon: the original's form: ``φ = sign(r_y)·|r_y|/(|r_y| + 1e-6) · acos(x/(|xy| +
+            1e-6))`` (the axis ``r_xy × x̂`` normalised with + 1e-6, humor/transforms.py:28-44);
+            otherwise the exact ``atan2(r_y, r_x)``.
+    """
+    if not epsilon:
+        return torch.atan2(ry, rx)
+    cos = (rx / (torch.sqrt(rx * rx + ry * ry) + 1e-6)).clamp(-1.0, 1.0)
+    return ry / (ry.abs() + 1e-6) * torch.acos(cos)
+
+
+def canonical_frame(
+    state: PriorState, pelvis_offset: Tensor, eps: float = 1e-6, heading_epsilon: bool = False
+) -> CanonicalFrame:
     """The canonical frame of each state: body right → +x, SMPL translation xy → 0.
 
     Args:
@@ -489,13 +508,18 @@ def canonical_frame(state: PriorState, pelvis_offset: Tensor, eps: float = 1e-6)
         pelvis_offset: (..., 3) or (3,) ``o`` with z = 0 (broadcast).
         eps: smallest horizontal length of the body-right axis used in its normalisation (the
             frame is exactly a rotation whenever the axis is not within ``eps`` of vertical).
+        heading_epsilon: the original's heading form (:func:`heading_angle`).
 
     Returns:
         :class:`CanonicalFrame` with leading shape (...).
     """
     right = -state.root_orient[..., :2, 0]  # body x points left; its xy part
-    norm = torch.sqrt((right * right).sum(-1).clamp_min(eps * eps))
-    c, s = right[..., 0] / norm, right[..., 1] / norm
+    if heading_epsilon:
+        phi = heading_angle(right[..., 0], right[..., 1], True)
+        c, s = torch.cos(phi), torch.sin(phi)
+    else:
+        norm = torch.sqrt((right * right).sum(-1).clamp_min(eps * eps))
+        c, s = right[..., 0] / norm, right[..., 1] / norm
     zero, one = torch.zeros_like(c), torch.ones_like(c)
     rotation = torch.stack([c, s, zero, -s, c, zero, zero, zero, one], -1)
     rotation = rotation.reshape(*c.shape, 3, 3)

@@ -171,6 +171,53 @@ def prior_frames(
     return A, pelvis0 - height * n
 
 
+RAY_EPSILON = 1e-4
+"""The original's ray–plane intersection adds this to ``n·direction`` (geometry/plane.py:89)."""
+
+
+def prior_frames_ray(
+    normal: Tensor,
+    offset: Tensor,
+    root0: Tensor,
+    trans0: Tensor,
+    pelvis0: Tensor,
+    epsilon: float = RAY_EPSILON,
+) -> tuple[Tensor, Tensor]:
+    """The original's prior frames (optim/helpers.py:13-62), ray intersections included.
+
+    With ``s(p, v) = (d − n·p)/(n·v + ε)``: the right axis is ``s₂ r + s₁ n`` for the body's
+    right ``r`` (= −x of the root) and ``s₁ = s(trans₀, −n)``, ``s₂ = s(trans₀, r)``, negated
+    when ``s₂ < 0`` and normalised; forward = normalise(n × right); the rows of ``A`` are
+    [right, forward, n] (not exactly orthonormal when ε > 0, as in the original). The first
+    pelvis sits at height ``h = s(pelvis₀, −n)·(−1)`` = ``(n·pelvis₀ − d)/(1 − ε)``: the map is
+    ``x ↦ A (x − pelvis₀) + h e_z``, returned as ``A (x − o)``. With ε = 0 this is
+    :func:`prior_frames`.
+
+    Args:
+        normal: (3,) floor up normal. offset: () d. root0: (B, 3, 3) first root rotations.
+        trans0: (B, 3) first SMPL translations (the rays' origin). pelvis0: (B, 3) first pelvis.
+        epsilon: ε.
+
+    Returns:
+        (A (B, 3, 3), o (B, 3)).
+    """
+    n = normal.to(root0.dtype).expand(root0.shape[0], 3)
+    right = -root0[..., :, 0]
+    gap = offset - (n * trans0).sum(-1, keepdim=True)
+    s1 = gap / (-1.0 + epsilon)
+    s2 = gap / ((n * right).sum(-1, keepdim=True) + epsilon)
+    axis = s2 * right + s1 * n
+    axis = torch.where(s2 < 0, -axis, axis)
+    axis = axis / axis.norm(dim=-1, keepdim=True)
+    fwd = torch.linalg.cross(n, axis, dim=-1)
+    fwd = fwd / fwd.norm(dim=-1, keepdim=True)
+    A = torch.stack([axis, fwd, n], dim=-2)
+    height = ((n * pelvis0).sum(-1, keepdim=True) - offset) / (1.0 - epsilon)
+    ez = torch.zeros_like(pelvis0)
+    ez[..., 2] = 1.0
+    return A, pelvis0 - height * torch.linalg.solve(A, ez)
+
+
 def points_world_to_prior(points: Tensor, A: Tensor, o: Tensor) -> Tensor:
     """Points (B, ..., 3) → prior frames given per-track A (B, 3, 3), o (B, 3)."""
     extra = points.ndim - 2

@@ -6,8 +6,8 @@ Two parameterisations of the same energies (docs/solver.md, "Pass 3"):
   orientation, body pose, linear / angular / joint velocities) plus one latent per transition;
   the trajectory is the prior's roll-out from the track's own first frame, expressed in the
   track's prior frame (up = floor normal, heading from the first frame, floor at z = 0) and
-  mapped back to the world. The horizon grows in chunks (the original's schedule,
-  :class:`ChunkSchedule`).
+  mapped back to the world (``solver/rollout_pass.py``). The horizon grows in chunks (the
+  original's schedule, ``solver/schedule.py``).
 - ``method = "collocation"`` (ours, preset ``fast``): the per-frame motion of pass 2 stays the
   variable; every transition (s_{t−1}, s_t) is scored by the prior in parallel: the CVAE term at
   the posterior latent, the decoder's reconstruction of s_t, and the decoder's contacts weight
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,12 +33,10 @@ from slahmr_opt.body.joint_maps import LANDMARK_NAMES, NUM_SOURCE_BODY_JOINTS
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import MotionPassConfig, SolverConfig
 from slahmr_opt.energies.motion import (
-    bone_length_energy,
     contact_height_energy,
     contact_skate_energy,
     expand_contacts,
     floor_regularizer_energy,
-    joint_consistency_energy,
 )
 from slahmr_opt.energies.pose_prior import EstimatePosePrior
 from slahmr_opt.energies.reprojection import reprojection_energy
@@ -48,12 +45,8 @@ from slahmr_opt.energies.smoothness import joint_acceleration_energy
 from slahmr_opt.geometry.camera import world_to_pixels
 from slahmr_opt.priors.gmm import initial_state_energy
 from slahmr_opt.priors.humor import MotionPrior
-from slahmr_opt.priors.rollout import (
-    gaussian_nll,
-    infer_latents,
-    residual_between,
-    rollout,
-)
+from slahmr_opt.priors.rollout import gaussian_nll, residual_between
+from slahmr_opt.priors.rollout_fast import SequentialRollout
 from slahmr_opt.priors.state import (
     NUM_BODY_ROTS,
     NUM_JOINTS,
@@ -62,19 +55,19 @@ from slahmr_opt.priors.state import (
     canonical_frame,
     to_local,
 )
+from slahmr_opt.priors.vposer import VPoser
 from slahmr_opt.scene import PersonMotion
 from slahmr_opt.solver.floor_plane import (
     fit_floor_to_feet,
     normal_offset_to_plane,
     original_floor_guess,
     plane_to_normal_offset,
-    points_prior_to_world,
     points_world_to_prior,
     prior_frames,
     up_from_camera_rotations,
 )
 from slahmr_opt.solver.stages import PassObjective
-from slahmr_opt.solver.variables import ProblemData, Variables, world_pelvis
+from slahmr_opt.solver.variables import ProblemData, Variables, alpha_of
 
 FOOT_LANDMARKS = tuple(
     NUM_SOURCE_BODY_JOINTS + LANDMARK_NAMES.index(n)
@@ -197,95 +190,6 @@ def local_time(data: ProblemData) -> MotionData:
     )
 
 
-# ----------------------------------------------------------------------------- schedule
-class ChunkSchedule:
-    """The original's growing roll-out horizon (reference: slahmr-original.md §3).
-
-    ``H = chunk`` for the first ``init_steps`` steps, then ``H = min(chunk·(k+1), L)`` with
-    ``k = max((step − init_steps)//chunk_steps + 1, added)``; ``added`` grows early when the loss
-    is negative and changed by < 100, when it changed by < 20 more than 5 steps after the last
-    increment, or ``chunk_steps`` steps after it. The pass ends ``chunk_steps`` steps after the
-    last chunk was added, when the loss did not change right after an increment, or at the cap
-    ``init_steps + chunk_steps·(⌈L/chunk⌉ + 1)``. With ``full`` the horizon is L throughout.
-    """
-
-    def __init__(
-        self, num_frames: int, chunk: int, init_steps: int, chunk_steps: int, full: bool
-    ) -> None:
-        self.num_frames = int(num_frames)
-        self.chunk = int(chunk)
-        self.init_steps = int(init_steps)
-        self.chunk_steps = int(chunk_steps)
-        self.full = bool(full)
-        self.num_chunks = math.ceil(self.num_frames / self.chunk)
-        self.cap = self.init_steps + self.chunk_steps * (self.num_chunks + 1)
-        self.step = 0
-        self.added = 0
-        self.last_added = 0
-        self.prev_loss: float | None = None
-        self.just_added = False
-        self.finished_at: int | None = None
-
-    @property
-    def horizon(self) -> int:
-        """H, frames rolled out (and scored) per track."""
-        if self.full:
-            return self.num_frames
-        if self.step < self.init_steps and self.added == 0:
-            return min(self.chunk, self.num_frames)
-        k = max((self.step - self.init_steps) // self.chunk_steps + 1, self.added)
-        return min(self.chunk * (k + 1), self.num_frames)
-
-    def update(self, values: dict[str, float]) -> bool:
-        """Record the weighted terms after a completed step; True when the pass should end.
-
-        The loss tested is the total minus the pose-prior term (as in the original).
-        """
-        loss = float(values["total"]) - float(values.get("pose_prior", 0.0))
-        self.step += 1
-        delta = None if self.prev_loss is None else abs(self.prev_loss - loss)
-        self.prev_loss = loss
-        if self.full:
-            return False
-        if self.just_added and delta == 0:
-            return True
-        self.just_added = False
-        since = self.step - self.last_added
-        if self.added < self.num_chunks and self.step >= self.init_steps and delta is not None:
-            stalled = (loss < 0 and delta < 100) or (delta < 20 and since > 5)
-            if stalled or since >= self.chunk_steps:
-                self.added += 1
-                self.last_added = self.step
-                self.just_added = True
-        if self.horizon >= self.num_frames and self.finished_at is None:
-            self.finished_at = self.step
-        if self.finished_at is not None and self.step - self.finished_at >= self.chunk_steps:
-            return True
-        return self.step >= self.cap
-
-    def advance(self) -> bool:
-        """Grow the horizon now by one chunk (when LBFGS stalls); False when it is full."""
-        if self.full or self.horizon >= self.num_frames:
-            return False
-        if self.step < self.init_steps and self.added == 0:
-            self.added = 1
-        else:
-            self.added = max((self.step - self.init_steps) // self.chunk_steps + 1, self.added) + 1
-        self.last_added = self.step
-        self.just_added = True
-        return True
-
-    def state_dict(self) -> dict:
-        return {
-            k: getattr(self, k)
-            for k in ("step", "added", "last_added", "prev_loss", "just_added", "finished_at")
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        for k, v in state.items():
-            setattr(self, k, v)
-
-
 # ----------------------------------------------------------------------------- the pass
 @dataclass
 class MotionOutput:
@@ -316,6 +220,8 @@ class MotionProblem:
         prior: the motion prior (CVAE + GMM).
         previous: the pass-2 variables (not modified).
         fps: scene frame rate (must equal the prior's).
+        vposer: the VPoser of a VPoser-parameterised pass 2 (``previous.latent_pose`` set): the
+            roll-out's initial pose is then a latent and the pose prior acts on encoder means.
     """
 
     def __init__(
@@ -327,6 +233,7 @@ class MotionProblem:
         prior: MotionPrior,
         previous: Variables,
         fps: float,
+        vposer: VPoser | None = None,
     ) -> None:
         self.data = data
         self.body = body
@@ -348,8 +255,14 @@ class MotionProblem:
         every = dataclasses.replace(
             config.smooth, free=("root_orient", "trans", "body_pose", "betas")
         )
-        self.pass2 = PassObjective(data, body, config, every, None, previous)
+        self.vposer = None
+        if vposer is not None and previous.latent_pose is not None:
+            self.vposer = vposer.to(device=device, dtype=dtype)
+        self.alpha_space = previous.alpha_space
+        self.pass2 = PassObjective(data, body, config, every, None, previous, vposer=self.vposer)
         self.method = pass_config.method
+        if self.method == "rollout":
+            self.sequential = SequentialRollout(self.model)
         self.variables = self._init_variables(previous)
         self._pose_priors: dict[tuple[str, int], EstimatePosePrior] = {}
 
@@ -380,33 +293,9 @@ class MotionProblem:
             )
             self.trans_frame = previous.trans_frame
             return out
-        # rollout: the initial state and the posterior latents of the pass-2 motion
-        with torch.no_grad():
-            betas = previous.betas
-            j0 = self._rest_pelvis(betas)
-            pelvis = world_pelvis(previous, self.data, j0)
-            idx = self.local.index
-            root = _gather_time(previous.root_orient, idx)
-            pose = _gather_time(previous.body_pose, idx)
-            pel = _gather_time(pelvis, idx)
-            joints = _gather_time(points[..., :NUM_JOINTS, :], idx)
-            n, d = plane_to_normal_offset(self.floor_observed, self.up)
-            states, A, o = self._states_in_prior(root, pel, joints, pose, j0, n, d, self.local.mask)
-            self.hands = pose[:, :, NUM_BODY_ROTS:].clone()
-            offset = self._pelvis_offset(j0)
-            if states.shape[1] >= 2:
-                latents = infer_latents(self.model, states, offset).posterior_mean
-            else:
-                latents = root.new_zeros(root.shape[0], 0, self.model.latent_dim)
-        out.update(
-            init_trans=(pel[:, 0] - j0).clone(),
-            init_orient=root[:, 0].clone(),
-            init_pose=pose[:, 0, :NUM_BODY_ROTS].clone(),
-            init_trans_vel=states.trans_vel[:, 0].clone(),
-            init_orient_vel=states.root_orient_vel[:, 0].clone(),
-            init_joints_vel=states.joints_vel[:, 0].clone(),
-            latents=latents.detach().clone(),
-        )
+        from slahmr_opt.solver.rollout_pass import init_rollout_variables
+
+        out.update(init_rollout_variables(self, previous, points))
         return out
 
     def free_names(self) -> tuple[str, ...]:
@@ -488,7 +377,11 @@ class MotionProblem:
         self, points: Tensor, cam_R: Tensor, cam_t: Tensor, intr: Tensor, kp: Tensor, w: Tensor
     ) -> Tensor:
         pixels = world_to_pixels(
-            self.pass2.body25(points), cam_R, cam_t, intr, self.variables["alpha"].exp()
+            self.pass2.body25(points),
+            cam_R,
+            cam_t,
+            intr,
+            alpha_of(self.variables["alpha"], self.alpha_space),
         )
         return reprojection_energy(pixels, kp, w, self.config.reprojection.sigma)
 
@@ -505,81 +398,9 @@ class MotionProblem:
         return self._evaluate_rollout(horizon or self.local.num_local)
 
     def _evaluate_rollout(self, H: int) -> MotionOutput:
-        v, w, loc = self.variables, self.weights, self.local
-        betas = v["betas"]
-        n, d = self.floor()
-        j0 = self._rest_pelvis(betas)
-        hands0 = self.hands[:, 0]
-        pose0 = torch.cat([v["init_pose"], hands0], 1)
-        out0 = self.body(v["init_orient"], pose0, betas, v["init_trans"])
-        R0 = roma.rotvec_to_rotmat(v["init_orient"])
-        A, o = prior_frames(n, d, R0, out0.joints[:, 0])
-        init = PriorState(
-            trans=points_world_to_prior(v["init_trans"][:, None] + j0[:, None], A, o)[:, 0] - j0,
-            trans_vel=v["init_trans_vel"],
-            root_orient=A @ R0,
-            root_orient_vel=v["init_orient_vel"],
-            pose_body=roma.rotvec_to_rotmat(v["init_pose"]),
-            joints=points_world_to_prior(out0.joints[:, :NUM_JOINTS], A, o),
-            joints_vel=v["init_joints_vel"],
-        )
-        offset = self._pelvis_offset(j0)
-        roll = rollout(self.model, init, offset, v["latents"][:, : H - 1])
-        st = roll.states
-        root_w = A.transpose(-1, -2)[:, None] @ st.root_orient
-        pelvis_w = points_prior_to_world(st.trans + j0[:, None], A, o)
-        transl = pelvis_w - j0[:, None]
-        root_aa = roma.rotmat_to_rotvec(root_w)
-        pose = torch.cat([roma.rotmat_to_rotvec(st.pose_body), self.hands[:, :H]], 2)
-        body_out = self.body(root_aa, pose, betas[:, None], transl, landmarks=True)
-        points = torch.cat(
-            [body_out.joints[..., :NUM_SOURCE_BODY_JOINTS, :], body_out.landmarks], -2
-        )
-        mask = loc.mask[:, :H]
-        terms: dict[str, Tensor] = {}
-        if w.joints2d > 0:
-            terms["joints2d"] = w.joints2d * self._reprojection(
-                points,
-                loc.cam_R[:, :H],
-                loc.cam_t[:, :H],
-                loc.intrinsics[:, :H],
-                loc.keypoints[:, :H],
-                loc.weights[:, :H],
-            )
-        if w.pose_prior > 0:
-            terms["pose_prior"] = w.pose_prior * self._pose_prior("local", H)(pose, mask)
-        if w.shape_prior > 0:
-            terms["shape_prior"] = w.shape_prior * shape_prior_energy(betas, loc.num_local)
-        if w.motion_prior > 0 and H > 1:
-            terms["motion_prior"] = w.motion_prior * roll.energy(mask[:, 1:])
-        if w.init_motion_prior > 0 and self.gmm is not None:
-            scale = max(1.0, loc.num_local / H)
-            e = initial_state_energy(self.gmm, init, offset)
-            terms["init_motion_prior"] = w.init_motion_prior * scale * e.sum()
-        smpl_p = points_world_to_prior(body_out.joints[..., :NUM_JOINTS, :], A, o)
-        if w.joint_consistency > 0:
-            terms["joint_consistency"] = w.joint_consistency * joint_consistency_energy(
-                smpl_p, st.joints, mask
-            )
-        if w.bone_length > 0:
-            terms["bone_length"] = w.bone_length * bone_length_energy(st.joints, mask)
-        contacts = roll.contacts
-        c22 = expand_contacts(contacts)
-        if w.contact_vel > 0:
-            terms["contact_vel"] = w.contact_vel * contact_skate_energy(smpl_p, c22, mask)
-        if w.contact_height > 0:
-            terms["contact_height"] = w.contact_height * contact_height_energy(
-                smpl_p[..., 2], c22, mask
-            )
-        if w.floor_reg > 0:
-            terms["floor_reg"] = w.floor_reg * floor_regularizer_energy(
-                v["floor"], self.floor_observed, loc.num_local
-            )
-        if w.joints3d_accel > 0:
-            terms["joints3d_accel"] = w.joints3d_accel * joint_acceleration_energy(
-                body_out.joints[..., :NUM_JOINTS, :], mask
-            )
-        return MotionOutput(root_aa, transl, pose, contacts, terms, mask)
+        from slahmr_opt.solver.rollout_pass import evaluate_rollout
+
+        return evaluate_rollout(self, H)
 
     def _collocation_variables(self) -> Variables:
         v = self.variables
@@ -590,6 +411,7 @@ class MotionProblem:
             betas=v["betas"],
             log_alpha=v["alpha"],
             trans_frame=self.trans_frame,
+            alpha_space=self.alpha_space,
         )
 
     def _evaluate_collocation(self) -> MotionOutput:

@@ -126,11 +126,14 @@ def _record(history: dict[str, list[float]], terms: dict[str, Tensor]) -> dict[s
     return values
 
 
-def _postfix(values: dict[str, float], variables: dict[str, Tensor]) -> dict[str, str]:
+def _postfix(
+    values: dict[str, float], variables: dict[str, Tensor], alpha_space: str
+) -> dict[str, str]:
     short = {"total": "E", "joints2d": "2d", "joints3d_smooth": "smooth", "pose_prior": "pose"}
     out = {short[k]: f"{values[k]:.4g}" for k in short if k in values}
     if "alpha" in variables:
-        out["α"] = f"{float(variables['alpha'].detach().exp()[0]):.4g}"
+        a = variables["alpha"].detach()
+        out["α"] = f"{float((a.exp() if alpha_space == 'log' else a)[0]):.4g}"
     return out
 
 
@@ -174,6 +177,7 @@ def run_pass(
     progress: bool = True,
     hooks: SolverHooks | None = None,
     schedule: PassSchedule | None = None,
+    alpha_space: str = "log",
 ) -> PassOutcome:
     """Minimise ``energy_fn`` over the ``free`` variables with LBFGS, in place.
 
@@ -192,6 +196,8 @@ def run_pass(
         schedule: a schedule that changes the problem between outer steps (the motion pass's
             growing horizon): told the terms after each step (it may end the pass), asked to
             advance when LBFGS stalls, saved in and restored from checkpoints.
+        alpha_space: how ``variables["alpha"]`` holds α (``"log"`` or ``"linear"``), for the
+            progress bar.
 
     Returns:
         :class:`PassOutcome`.
@@ -353,7 +359,7 @@ def run_pass(
             )
             checkpoint(done)
             bar.update(1)
-            bar.set_postfix(_postfix(values, variables), refresh=False)
+            bar.set_postfix(_postfix(values, variables, alpha_space), refresh=False)
             if hooks.after_step is not None:
                 hooks.after_step(name, outcome.steps)
             if finished:

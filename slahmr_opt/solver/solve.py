@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import logging
@@ -28,17 +29,21 @@ from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import PASS_NAMES, SolverConfig, config_from_dict, config_to_dict, preset
 from slahmr_opt.energies.pose_prior import PosePrior
 from slahmr_opt.priors.humor import MotionPrior, load_prior
+from slahmr_opt.priors.vposer import VPoser, load_vposer
 from slahmr_opt.result import PassResult, Result
 from slahmr_opt.scene import Scene
-from slahmr_opt.solver.motion import ChunkSchedule, MotionProblem
+from slahmr_opt.solver.motion import MotionProblem
 from slahmr_opt.solver.optimize import PassOutcome, SolverHooks, run_pass
+from slahmr_opt.solver.schedule import OriginalSchedule
 from slahmr_opt.solver.stages import PassObjective, build_pose_prior
 from slahmr_opt.solver.variables import (
     ProblemData,
     Variables,
+    alpha_of,
     batch_scene,
     init_variables,
     initial_alpha,
+    shift_cameras,
     solver_tracks,
     variables_to_people,
 )
@@ -150,6 +155,44 @@ def pass_result(
     )
 
 
+def module_digest(module: torch.nn.Module) -> str:
+    """SHA-256 of a network's tensors (a VPoser's, for the checkpoint fingerprints)."""
+    h = hashlib.sha256()
+    for key, value in sorted(module.state_dict().items()):
+        h.update(key.encode())
+        _hash_arrays(h, value.detach().double().cpu().numpy())
+    return h.hexdigest()
+
+
+def resolve_vposer(
+    config: SolverConfig, vposer: VPoser | str | os.PathLike | None
+) -> tuple[VPoser | None, str]:
+    """The VPoser the solver uses (or None) and a note saying which pose prior is used.
+
+    With ``pose_prior.kind = "vposer"`` and no VPoser given the solver falls back to the open
+    prior and the note (logged as a warning, kept in ``Result.pose_prior_note``) says so.
+    """
+    if config.pose_prior.kind == "estimate":
+        if vposer is not None:
+            log.warning("a VPoser was given but pose_prior.kind = 'estimate': it is not used")
+        return None, "open pose prior (pull to the per-frame estimate + joint limits)"
+    if vposer is None:
+        note = (
+            "VPoser not given (--vposer PATH / solve(vposer=...)): the original's VPoser "
+            "pose prior is replaced by the open pose prior (pull to the per-frame estimate + "
+            "joint limits) on axis-angle poses; results are not the original's"
+        )
+        log.warning("pose prior: %s", note)
+        return None, note
+    model = vposer if isinstance(vposer, VPoser) else load_vposer(vposer)
+    note = (
+        f"VPoser {model.version} ({model.source}): body poses are its latents in passes 1-3, "
+        "pose prior Σ‖z‖² (pass 2) and Σ‖μ_enc(pose)‖² of the rolled-out poses (pass 3)"
+    )
+    log.info("pose prior: %s", note)
+    return model, note
+
+
 def resolve_prior(prior: MotionPrior | str | os.PathLike | None) -> MotionPrior:
     """A :class:`MotionPrior` from an object, a path or None (the shipped default)."""
     if isinstance(prior, MotionPrior):
@@ -169,6 +212,7 @@ def run_motion_pass(
     fingerprint: str = "",
     progress: bool = True,
     hooks: SolverHooks | None = None,
+    vposer: VPoser | None = None,
 ) -> tuple[PassResult, bool]:
     """Pass 3 from the pass-2 variables (not modified).
 
@@ -176,17 +220,25 @@ def run_motion_pass(
         (the pass result with people, α, floor and contacts; whether α was free).
     """
     pass_cfg = cfg.motion
-    problem = MotionProblem(data, body, cfg, pass_cfg, prior, previous, fps)
+    problem = MotionProblem(data, body, cfg, pass_cfg, prior, previous, fps, vposer=vposer)
     free = problem.free_names()
     schedule = None
-    if pass_cfg.method == "rollout":
-        schedule = ChunkSchedule(
-            problem.local.num_local,
-            pass_cfg.chunk_size,
-            pass_cfg.init_steps,
-            pass_cfg.chunk_steps,
-            full=pass_cfg.horizon == "full",
+    chunked = pass_cfg.method == "rollout" and pass_cfg.horizon == "chunks"
+    if pass_cfg.method == "rollout" and (chunked or pass_cfg.stop == "original"):
+        schedule = OriginalSchedule(
+            data.num_frames,
+            chunked=chunked,
+            chunk_size=pass_cfg.chunk_size,
+            init_steps=pass_cfg.init_steps,
+            chunk_steps=pass_cfg.chunk_steps,
+            max_chunk_steps=pass_cfg.max_chunk_steps,
+            pose_prior_weight=pass_cfg.weights.pose_prior,
+            advance_on_stall=pass_cfg.stop == "converged",
         )
+        if chunked:  # the original's cap (optimizers.py:564-567); the smaller applies
+            pass_cfg = dataclasses.replace(
+                pass_cfg, iterations=min(pass_cfg.iterations, schedule.cap)
+            )
 
     def energy() -> dict:
         horizon = schedule.horizon if schedule is not None else None
@@ -204,8 +256,9 @@ def run_motion_pass(
         progress=progress,
         hooks=hooks,
         schedule=schedule,
+        alpha_space=problem.alpha_space,
     )
-    alpha = float(problem.variables["alpha"].detach().exp()[0])
+    alpha = float(alpha_of(problem.variables["alpha"].detach(), problem.alpha_space)[0])
     result = pass_result("motion", problem.people(), alpha, outcome, problem.floor_numpy())
     log.info(
         "pass motion (%s): %d steps, %d evaluations, %.2f s, α = %.4g, %s",
@@ -237,6 +290,7 @@ def solve(
     pose_prior: PosePrior | None = None,
     hooks: SolverHooks | None = None,
     prior: MotionPrior | str | os.PathLike | None = None,
+    vposer: VPoser | str | os.PathLike | None = None,
 ) -> Result:
     """Fit every tracked person's world motion, the world scale and the floor (passes 1–3).
 
@@ -257,6 +311,10 @@ def solve(
         prior: the motion prior of pass 3: a :class:`~slahmr_opt.priors.MotionPrior`, a path
             (prior folder, weights file or original ``best_model.pth``), or None for the shipped
             default. Loaded only when pass 3 runs; its fps must equal the scene's.
+        vposer: the user's VPoser (a :class:`~slahmr_opt.priors.vposer.VPoser` or its folder /
+            weights file, ``priors.vposer.load_vposer``). With ``pose_prior.kind = "vposer"``
+            (preset ``slahmr``) the body poses are its latents as in the original; without it
+            the open pose prior is used and ``Result.pose_prior_note`` says so.
 
     Returns:
         a :class:`~slahmr_opt.result.Result`.
@@ -271,6 +329,10 @@ def solve(
     dtype = getattr(torch, cfg.dtype)
     body_cpu = _prepare_body(body, dtype)
     body_dev = body_cpu if device.type == "cpu" else copy.deepcopy(body_cpu).to(device)
+    vp, pose_prior_note = resolve_vposer(cfg, vposer)
+    if vp is not None:
+        vp = copy.deepcopy(vp).to(device=device, dtype=dtype)
+    scene = shift_cameras(scene, cfg.init)
 
     track_ids = solver_tracks(scene)
     skipped = [t.track_id for t in scene.tracks if t.track_id not in track_ids]
@@ -278,12 +340,12 @@ def solve(
         log.warning("tracks without SMPL estimates are not fitted: %s", skipped)
     data = batch_scene(scene, track_ids, body_cpu, cfg.reprojection, device, dtype)
     alpha0 = initial_alpha(scene, body_cpu, cfg.init)
-    variables = init_variables(scene, body_cpu, data, cfg.init, alpha0)
+    variables = init_variables(scene, body_cpu, data, cfg.init, alpha0, vposer=vp)
     init_seconds = time.perf_counter() - started
     passes: dict[str, PassResult] = {
         "init": PassResult(
             name="init",
-            people=variables_to_people(variables, data, body_dev),
+            people=variables_to_people(variables, data, body_dev, vp),
             alpha=alpha0,
             seconds=init_seconds,
             stop_reason="init",
@@ -310,6 +372,8 @@ def solve(
             )
     ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     hashes = (scene_digest(scene), body_digest(body_cpu)) if ckpt_dir is not None else ("", "")
+    if ckpt_dir is not None and vp is not None:
+        hashes = (hashes[0], hashes[1] + module_digest(vp))
     prior = pose_prior
     events: list[dict] = []
     for name in run_names:
@@ -326,6 +390,7 @@ def solve(
                 + (prior_digest(motion_prior) if ckpt_dir is not None else ""),
                 progress=progress,
                 hooks=hooks,
+                vposer=vp,
             )
             passes["motion"] = motion_result
             events.extend(motion_result.events)
@@ -340,20 +405,32 @@ def solve(
             free = tuple(v for v in free if v != "alpha")
             log.info("pass %s: static cameras, α stays fixed", name)
         profile = "alpha" in free and cfg.init.alpha_update == "profile"
-        if prior is None and pass_cfg.weights.pose_prior > 0:
+        if prior is None and pass_cfg.weights.pose_prior > 0 and vp is None:
             prior = build_pose_prior(cfg, data)
-        objective = PassObjective(data, body_dev, cfg, pass_cfg, prior, variables, profile)
+        objective = PassObjective(
+            data, body_dev, cfg, pass_cfg, prior, variables, profile, vposer=vp
+        )
+        schedule = None
+        if pass_cfg.stop == "original":
+            schedule = OriginalSchedule(data.num_frames, chunked=False)
+        tensor_names = tuple(
+            "latent_pose" if (v == "body_pose" and vp is not None) else v
+            for v in free
+            if not (profile and v == "alpha")
+        )
         outcome = run_pass(
             name,
             variables.tensors(),
             lambda objective=objective: objective.terms(variables),
             pass_cfg,
             cfg.nan,
-            free=tuple(v for v in free if not (profile and v == "alpha")),
+            free=tensor_names,
             checkpoint_path=ckpt_dir / f"{name}.ckpt" if ckpt_dir is not None else None,
             fingerprint=pass_fingerprint(cfg, name, *hashes),
             progress=progress,
             hooks=hooks,
+            schedule=schedule,
+            alpha_space=variables.alpha_space,
         )
         if "alpha" in free and outcome.steps > 0:
             alpha_optimized = True
@@ -363,7 +440,7 @@ def solve(
         events.extend(outcome.events)
         alpha = float(variables.alpha.detach()[0])
         passes[name] = pass_result(
-            name, variables_to_people(variables, data, body_dev), alpha, outcome
+            name, variables_to_people(variables, data, body_dev, vp), alpha, outcome
         )
         log.info(
             "pass %s: %d steps, %d evaluations, %.2f s, α = %.4g, %s",
@@ -392,4 +469,5 @@ def solve(
         skipped_tracks=skipped,
         events=events,
         timings=timings,
+        pose_prior_note=pose_prior_note,
     )

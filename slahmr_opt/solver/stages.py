@@ -27,7 +27,7 @@ from torch import Tensor
 from slahmr_opt.body.joint_maps import NUM_SOURCE_BODY_JOINTS, SOURCE_TO_BODY25, adjust_hips
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import PassConfig, SolverConfig
-from slahmr_opt.energies.pose_prior import EstimatePosePrior, PosePrior
+from slahmr_opt.energies.pose_prior import EstimatePosePrior, PosePrior, latent_pose_energy
 from slahmr_opt.energies.reprojection import reprojection_energy
 from slahmr_opt.energies.shape_prior import shape_prior_energy
 from slahmr_opt.energies.smoothness import (
@@ -37,7 +37,13 @@ from slahmr_opt.energies.smoothness import (
     triple_mask,
 )
 from slahmr_opt.geometry.camera import world_to_pixels
-from slahmr_opt.solver.variables import ProblemData, Variables, world_pelvis_parts
+from slahmr_opt.priors.vposer import VPoser
+from slahmr_opt.solver.variables import (
+    ProblemData,
+    Variables,
+    decoded_body_pose,
+    world_pelvis_parts,
+)
 
 ENERGY_TERMS = ("joints2d", "joints3d_smooth", "joints3d_accel", "pose_prior", "shape_prior")
 """Names of the energy terms of passes 1–2 (= the fields of ``config.EnergyWeights``)."""
@@ -112,6 +118,8 @@ class PassObjective:
             ``body_pose`` nor ``betas`` is free).
         profile_alpha: set α to its exact minimiser in every evaluation (the variables' α is
             overwritten with it; needs ``trans_frame = "camera"``).
+        vposer: with variables that hold VPoser latents, the decoder of the body pose; the pose
+            prior is then ``Σ‖z‖²`` (:func:`~slahmr_opt.energies.pose_prior.latent_pose_energy`).
     """
 
     def __init__(
@@ -123,6 +131,7 @@ class PassObjective:
         pose_prior: PosePrior | None,
         variables: Variables,
         profile_alpha: bool = False,
+        vposer: VPoser | None = None,
     ) -> None:
         if profile_alpha and variables.trans_frame != "camera":
             raise ValueError("profile_alpha needs the camera-frame translation (trans_frame)")
@@ -134,11 +143,16 @@ class PassObjective:
         self.weights = pass_config.weights
         self.pose_prior = pose_prior
         self.free = tuple(pass_config.free)
+        self.vposer = vposer
         self._body25_index = list(SOURCE_TO_BODY25)
         self._local: tuple[Tensor, Tensor] | None = None
         if "body_pose" not in self.free and "betas" not in self.free:
             with torch.no_grad():
-                self._local = self.local_keypoints(variables.body_pose, variables.betas)
+                self._local = self.local_keypoints(self.body_pose_of(variables), variables.betas)
+
+    def body_pose_of(self, variables: Variables) -> Tensor:
+        """(B, T, K, 3) the body pose: VPoser's decoding of the latents, or the variable."""
+        return decoded_body_pose(variables.body_pose, variables.latent_pose, self.vposer)
 
     def local_keypoints(self, body_pose: Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
         """Keypoint sources of the body posed with the root at rest and no translation.
@@ -166,7 +180,7 @@ class PassObjective:
         if self._local is not None:
             local, pelvis_rest = self._local
         else:
-            local, pelvis_rest = self.local_keypoints(variables.body_pose, variables.betas)
+            local, pelvis_rest = self.local_keypoints(self.body_pose_of(variables), variables.betas)
         R = roma.rotvec_to_rotmat(variables.root_orient)
         base, per_alpha = world_pelvis_parts(variables, self.data, pelvis_rest)
         centred = local - local[..., :1, :]
@@ -196,7 +210,8 @@ class PassObjective:
                 self.min_alpha,
             )
             with torch.no_grad():
-                variables.log_alpha.copy_(alpha.detach().log())
+                a = alpha.detach()
+                variables.log_alpha.copy_(a.log() if variables.alpha_space == "log" else a)
         if per_alpha is not None:
             points = points + alpha * per_alpha[None, :, None, :]
         if w.joints2d > 0:
@@ -212,7 +227,9 @@ class PassObjective:
         if w.joints3d_accel > 0:
             joints = points[..., :NUM_SMOOTH_JOINTS, :]
             out["joints3d_accel"] = w.joints3d_accel * joint_acceleration_energy(joints, data.mask)
-        if w.pose_prior > 0:
+        if w.pose_prior > 0 and variables.latent_pose is not None:
+            out["pose_prior"] = w.pose_prior * latent_pose_energy(variables.latent_pose, data.mask)
+        elif w.pose_prior > 0:
             if self.pose_prior is None:
                 raise ValueError("pose_prior weight is > 0 but no pose prior was given")
             out["pose_prior"] = w.pose_prior * self.pose_prior(variables.body_pose, data.mask)

@@ -392,9 +392,10 @@ def world_pelvis(variables: Variables, data: ProblemData, pelvis_rest: Tensor) -
 
 
 def variables_to_people(
-    variables: Variables, data: ProblemData, body: BodyModel
+    variables: Variables, data: ProblemData, body: BodyModel, vposer: VPoser | None = None
 ) -> list[PersonMotion]:
-    """World SMPL motion per track (T_i frames each) from the variables.
+    """World SMPL motion per track (T_i frames each) from the variables (with VPoser latents,
+    the decoded body pose).
 
     Returns:
         one :class:`~slahmr_opt.scene.PersonMotion` per row, frames = the track's scene frames.
@@ -405,7 +406,9 @@ def variables_to_people(
         pelvis = world_pelvis(variables, data, j0)
         transl = (pelvis - j0[:, None]).double().cpu().numpy()
     root = variables.root_orient.detach().double().cpu().numpy()
-    pose = variables.body_pose.detach().double().cpu().numpy()
+    with torch.no_grad():
+        pose_t = decoded_body_pose(variables.body_pose, variables.latent_pose, vposer)
+    pose = pose_t.detach().double().cpu().numpy()
     betas = variables.betas.detach().double().cpu().numpy()
     mask = data.mask.cpu().numpy()
     out = []

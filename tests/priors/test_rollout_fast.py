@@ -9,9 +9,17 @@ import roma
 import torch
 
 from slahmr_opt.priors.humor import HumorConfig, HumorPrior, Normalization
-from slahmr_opt.priors.rollout import rollout
-from slahmr_opt.priors.rollout_fast import SequentialRollout, heading_angle
-from slahmr_opt.priors.state import OUTPUT_DIM, STATE_DIM, PriorState, canonical_frame, to_local
+from slahmr_opt.priors.rollout import apply_residual, rollout
+from slahmr_opt.priors.rollout_fast import SequentialRollout
+from slahmr_opt.priors.state import (
+    OUTPUT_DIM,
+    STATE_DIM,
+    PriorState,
+    canonical_frame,
+    heading_angle,
+    to_local,
+    to_world,
+)
 from tests.priors.conftest import states_of
 
 D = torch.float64
@@ -45,6 +53,35 @@ def two_people(body64, turning):
     init = PriorState.stack([states[3], states[17]], 0)
     offset2 = torch.stack([offset, offset * 0.9], 0)
     return init, offset2
+
+
+def local_chain_rollout(model, init, offset, z, heading_epsilon):
+    """The original's bookkeeping (humor_model.py:1163-1351): each step's prediction is made in
+    the previous state's local frame, its heading is measured there, and the world pose is the
+    composition of all local frames (here: the prediction mapped back through every frame)."""
+    frames = [canonical_frame(init, offset, heading_epsilon=heading_epsilon)]
+    local = to_local(init, frames[0])
+    states = [init]
+    for t in range(z.shape[1]):
+        out = model.decode(local.to_vector(), z[:, t])
+        pred, _ = apply_residual(local, out)
+        world = pred
+        for f in reversed(frames):
+            world = to_world(world, f)
+        states.append(world)
+        frames.append(canonical_frame(pred, offset, heading_epsilon=heading_epsilon))
+        local = to_local(pred, frames[-1])
+    return PriorState.stack(states, 1)
+
+
+@pytest.mark.parametrize("heading_epsilon", [False, True])
+def test_same_states_as_the_original_local_frame_chain(model, body64, turning, heading_epsilon):
+    init, offset = two_people(body64, turning)
+    z = 0.5 * torch.randn(2, 8, 8, generator=torch.Generator().manual_seed(7), dtype=D)
+    ref = local_chain_rollout(model, init, offset, z, heading_epsilon)
+    got = SequentialRollout(model)(init, offset, z, heading_epsilon=heading_epsilon).states
+    for name in ref.__dataclass_fields__:
+        torch.testing.assert_close(getattr(got, name), getattr(ref, name), atol=1e-10, rtol=1e-9)
 
 
 def test_same_states_contacts_and_prior_as_the_reference(model, body64, turning):

@@ -22,6 +22,26 @@ def scene(preset_name: str = "medium", camera: str = "handheld", frames: int = 1
     )
 
 
+@functools.lru_cache(maxsize=1)
+def random_vposer():
+    """A VPoser v1 with seeded random weights and batch-norm statistics (no licensed weights
+    exist here; the layout is the published one, tests/priors/test_vposer.py)."""
+    import torch
+
+    from slahmr_opt.priors.vposer import VPoser
+
+    gen = torch.Generator().manual_seed(0)
+    model = VPoser("v1", num_neurons=64, latent_dim=32)
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if name.endswith("running_var"):
+                t.copy_(0.5 + torch.rand(t.shape, generator=gen))
+            elif t.is_floating_point():
+                t.copy_(0.1 * torch.randn(t.shape, generator=gen))
+    model.source = "random (tests)"
+    return model
+
+
 def tiny_config(base: str = "slahmr", **overrides) -> SolverConfig:
     """A preset with very few iterations (tests check behaviour, not accuracy)."""
     small = {

@@ -16,7 +16,7 @@ import pytest
 from slahmr_opt.config import leaf_paths, preset
 from slahmr_opt.solver.optimize import SolverHooks
 from slahmr_opt.solver.solve import solve
-from tests.solver.helpers import body, scene, tiny_config
+from tests.solver.helpers import body, random_vposer, scene, tiny_config
 
 CAMERA = {"init.trans_frame": "camera"}
 
@@ -35,6 +35,15 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "init.betas": ("zero", {}),
     "init.trans_frame": ("camera", {}),
     "init.alpha_update": ("profile", CAMERA),
+    "init.alpha_space": ("log", {}),
+    "init.camera_shift": ("none", {"scene": "moved"}),
+    "init.camera_noise": (0.1, {}),
+    "init.camera_noise_seed": (1, {"init.camera_noise": 0.1}),
+    "pose_prior.kind": ("estimate", {"vposer": True}),
+    "quirks.cvae_mask_past_end": (False, {"motion.horizon": "full"}),
+    "quirks.collar_parents_neck": (False, {}),
+    "quirks.plane_ray_epsilon": (False, {}),
+    "quirks.heading_epsilon": (False, {}),
     "nan.max_failures": (0, {}),
     "nan.lr_factor": (0.1, {}),
 }
@@ -55,6 +64,8 @@ for _pass in ("root", "smooth"):
             f"{_pass}.optimizer.line_search": ("none", {f"{_pass}.optimizer.lr": 0.01}),
             f"{_pass}.optimizer.tolerance_grad": (1e6, {}),
             f"{_pass}.optimizer.tolerance_change": (1e6, {}),
+            # no progress in a step: ours stops after it, the original's rule one step later
+            f"{_pass}.stop": ("converged", {f"{_pass}.optimizer.tolerance_grad": 1e6}),
         }
     )
 COLLOCATION = {"motion.method": "collocation", "motion.free": ("motion", "betas", "floor")}
@@ -66,6 +77,8 @@ CHANGES.update(
         "motion.chunk_size": (5, {}),
         "motion.init_steps": (0, {}),
         "motion.chunk_steps": (1, {"motion.init_steps": 0, "motion.chunk_size": 4}),
+        "motion.max_chunk_steps": (1, {"motion.iterations": 3}),
+        "motion.stop": ("converged", {"motion.optimizer.tolerance_grad": 1e6}),
         "motion.free": (("betas",), {}),
         "motion.floor_init": ("feet", {}),
         "motion.weights.joints2d": (0.01, {}),
@@ -121,13 +134,27 @@ def _hyperextended_scene():
     return dataclasses.replace(s, tracks=tracks)
 
 
+@functools.lru_cache(maxsize=1)
+def _moved_scene():
+    """The test scene in a world moved by 1 m (x) and 2 m (z): its first camera is no longer at
+    the origin, so the original's camera shift (cam_t += cam_t[first]) changes the problem."""
+    s, _ = scene()
+    c = np.array([1.0, 0.0, 2.0])
+    cams = dataclasses.replace(s.cameras, t=s.cameras.t - np.einsum("tij,j->ti", s.cameras.R, c))
+    return dataclasses.replace(s, cameras=cams)
+
+
 @functools.cache
 def _cached_run(items: tuple, nan: bool):
     overrides = dict(items)
-    s = _hyperextended_scene() if overrides.pop("scene", None) else scene()[0]
+    which = overrides.pop("scene", None)
+    s = {"hyperextended": _hyperextended_scene, "moved": _moved_scene}.get(
+        which, lambda: scene()[0]
+    )()
+    vposer = random_vposer() if overrides.pop("vposer", None) else None
     cfg = tiny_config(**{k.replace(".", "__"): v for k, v in overrides.items()})
     hooks = SolverHooks(on_energy=_nan_at_second_smooth_step) if nan else None
-    return solve(s, cfg, body(), progress=False, hooks=hooks)
+    return solve(s, cfg, body(), progress=False, hooks=hooks, vposer=vposer)
 
 
 def _run(overrides: dict, nan: bool):

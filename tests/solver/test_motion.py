@@ -1,4 +1,4 @@
-"""Pass 3 (solver/motion.py): schedule, velocities, both parameterisations, gradients, errors."""
+"""Pass 3 (solver/motion.py; the schedule: test_schedule.py): velocities, both parameterisations, gradients, errors."""
 
 from __future__ import annotations
 
@@ -10,49 +10,10 @@ import pytest
 import torch
 
 from slahmr_opt.priors import load_default_prior
-from slahmr_opt.solver.motion import ChunkSchedule, MotionProblem, masked_velocity
+from slahmr_opt.solver.motion import MotionProblem, masked_velocity
 from slahmr_opt.solver.solve import solve
 from slahmr_opt.solver.variables import batch_scene, init_variables, variables_to_people
 from tests.solver.helpers import body, scene, tiny_config
-
-
-def test_chunk_schedule_follows_the_original_rules():
-    sched = ChunkSchedule(35, chunk=10, init_steps=20, chunk_steps=20, full=False)
-    assert sched.cap == 20 + 20 * (4 + 1)
-    horizons = []
-    loss = 1e6
-    while True:
-        horizons.append(sched.horizon)
-        loss -= 1000.0  # large improvements: no early chunk
-        if sched.update({"total": loss}):
-            break
-    assert horizons[:20] == [10] * 20
-    assert horizons[20:40] == [20] * 20  # a chunk every 20 steps
-    assert max(horizons) == 35 and horizons == sorted(horizons)
-    assert horizons[40:60] == [30] * 20 and horizons[60:] == [35] * 20  # 20 steps at full length
-    small = ChunkSchedule(35, 10, 20, 20, full=False)
-    for k in range(30):
-        assert not small.update({"total": 1000.0 - 10 * k})  # |Δloss| = 10 < 20: early chunks
-    assert small.horizon == 30  # the step count alone would give 20
-    stuck = ChunkSchedule(35, 10, 0, 20, full=False)
-    stuck.update({"total": 5.0})
-    stuck.advance()
-    assert stuck.update({"total": 5.0})  # no change right after a new chunk: the pass ends
-    assert ChunkSchedule(35, 10, 20, 20, full=True).horizon == 35
-
-
-def test_chunk_schedule_state_round_trip_and_stall():
-    a = ChunkSchedule(50, 10, 2, 3, full=False)
-    for v in (5.0, 4.0, 3.5):
-        a.update({"total": v, "pose_prior": 1.0})
-    b = ChunkSchedule(50, 10, 2, 3, full=False)
-    b.load_state_dict(a.state_dict())
-    assert b.horizon == a.horizon and b.state_dict() == a.state_dict()
-    before = a.horizon
-    assert a.advance() and a.horizon > before
-    while a.advance():
-        pass
-    assert a.horizon == 50 and not a.advance()
 
 
 def test_masked_velocity_is_the_slope_with_one_sided_ends():

@@ -81,6 +81,7 @@ def test_profiled_alpha_is_the_minimiser():
     cfg, b, data, v = _setup(
         init__trans_frame="camera",
         init__alpha_update="profile",
+        init__alpha_space="log",
         smooth__weights__joints3d_accel=100.0,
     )
     obj = PassObjective(data, b, cfg, cfg.smooth, build_pose_prior(cfg, data), v, True)

@@ -40,7 +40,13 @@ def test_batch_masks_follow_the_track_intervals():
 @pytest.mark.parametrize("trans_frame", ["world", "camera"])
 def test_noiseless_world_init_returns_the_truth(trans_frame):
     s, gt = scene("none", frames=20, seed=3)
-    cfg = tiny_config(init__alpha=gt.alpha, init__trans_frame=trans_frame, dtype="float64")
+    cfg = tiny_config(
+        init__alpha=gt.alpha,
+        init__trans_frame=trans_frame,
+        init__betas="estimate",
+        init__camera_shift="none",
+        dtype="float64",
+    )
     result = solve(s, cfg, body(), until="init", progress=False)
     assert list(result.passes) == ["init"]
     assert result.alpha == pytest.approx(gt.alpha)
