@@ -70,6 +70,22 @@ INIT_STATE = (
 21 body rotations (B, 21, 3)."""
 
 
+def cvae_step_mask(mask: Tensor, past_end: bool) -> Tensor:
+    """Which latents of a horizon count in the CVAE term.
+
+    Args:
+        mask: (B, H) local frames inside each track (within the horizon).
+        past_end: the original's form (losses.py:236-241): latent j counts while j < n_b, the
+            number of the track's frames in the horizon, one more than its transitions when the
+            track ends inside the horizon; otherwise only latents whose transition ends inside the
+            track (j < n_b − 1).
+
+    Returns:
+        (B, H − 1) bool.
+    """
+    return mask[:, :-1] if past_end else mask[:, 1:]
+
+
 def _gather(x: Tensor, index: Tensor) -> Tensor:
     idx = index.reshape(*index.shape, *([1] * (x.ndim - 2))).expand(*index.shape, *x.shape[2:])
     return torch.gather(x, 1, idx)
@@ -251,9 +267,7 @@ def evaluate_rollout(problem: MotionProblem, H: int) -> MotionOutput:
     if w.shape_prior > 0:
         terms["shape_prior"] = w.shape_prior * shape_prior_energy(betas, T)
     if w.motion_prior > 0 and Hr > 1:
-        # latent j counts while j < n_b − 1 (its transition ends inside the track), or, as the
-        # original, while j < n_b (losses.py:236-241: arange(T) < valid_mask.sum(1))
-        steps = mask[:, : Hr - 1] if quirks.cvae_mask_past_end else mask[:, 1:]
+        steps = cvae_step_mask(mask, quirks.cvae_mask_past_end)
         nll = gaussian_nll(roll.latents, roll.prior_mean, roll.prior_logvar)
         terms["motion_prior"] = (
             w.motion_prior * torch.where(steps, nll, torch.zeros_like(nll)).sum()
