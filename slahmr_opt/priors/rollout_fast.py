@@ -27,10 +27,7 @@ initial state to the first step without ``canonicalize_input``, humor_model.py:1
 
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from slahmr_opt.priors.humor import HumorPrior
@@ -38,6 +35,7 @@ from slahmr_opt.priors.rollout import Rollout
 from slahmr_opt.priors.state import (
     NUM_BODY_ROTS,
     NUM_JOINTS,
+    OUTPUT_DIM,
     OUTPUT_SLICES,
     STATE_DIM,
     STATE_SLICES,
@@ -76,32 +74,183 @@ def _output_permutation() -> list[int]:
     return idx + _range(OUTPUT_SLICES["contacts"])
 
 
-def _skew_matrix(dtype: torch.dtype, device: torch.device) -> Tensor:
-    """(3, 9) E with ``vec(skew(d)) = d @ E`` (row-major 3×3)."""
-    E = torch.zeros(3, 9, dtype=dtype, device=device)
-    # skew(d) = [[0, -d2, d1], [d2, 0, -d0], [-d1, d0, 0]]
-    for (row, col), (k, sign) in {
-        (0, 1): (2, -1.0),
-        (0, 2): (1, 1.0),
-        (1, 0): (2, 1.0),
-        (1, 2): (0, -1.0),
-        (2, 0): (1, -1.0),
-        (2, 1): (0, 1.0),
-    }.items():
-        E[k, 3 * row + col] = sign
-    return E
+_SMALL = 0.05
+"""Below this angle (rad) the exponential map's coefficients use their series (float32-safe)."""
 
 
-def _exp_so3(d: Tensor, E: Tensor, eye: Tensor) -> Tensor:
-    """exp of axis-angle vectors (N, 3) → (N, 3, 3): ``cos θ I + sinc θ [d]× + b d dᵀ`` with
-    ``b = (1 − cos θ)/θ² = ½ sinc(θ/2)²`` (smooth at θ = 0)."""
-    theta = torch.linalg.vector_norm(d, dim=-1, keepdim=True)[..., None]  # (N, 1, 1)
-    half = torch.sinc(theta * (0.5 / math.pi))
-    K = (d @ E).reshape(-1, 3, 3)
-    outer = d[:, :, None] * d[:, None, :]
-    return (
-        torch.cos(theta) * eye + torch.sinc(theta * (1.0 / math.pi)) * K + 0.5 * half * half * outer
-    )
+def _coefficients(theta: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """``a = sin θ/θ``, ``b = (1 − cos θ)/θ²``, ``c = (θ − sin θ)/θ³`` of angles (...), with
+    series below :data:`_SMALL`."""
+    t2 = theta * theta
+    small = theta < _SMALL
+    safe = torch.where(small, torch.ones_like(theta), theta)
+    s, co = torch.sin(safe), torch.cos(safe)
+    a = torch.where(small, 1 - t2 / 6 + t2 * t2 / 120, s / safe)
+    b = torch.where(small, 0.5 - t2 / 24 + t2 * t2 / 720, (1 - co) / (safe * safe))
+    c = torch.where(small, 1 / 6 - t2 / 120 + t2 * t2 / 5040, (safe - s) / (safe * safe * safe))
+    return a, b, c
+
+
+def _skew(d: Tensor) -> Tensor:
+    """(N, 3) → (N, 3, 3) cross-product matrices."""
+    zero = torch.zeros_like(d[:, 0])
+    x, y, z = d.unbind(-1)
+    return torch.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(-1, 3, 3)
+
+
+class _ExpLeft(torch.autograd.Function):
+    """``exp([d]×) @ R`` for (N, 3) axis-angle ``d`` and (N, 3, 3) ``R``, with its gradient
+    written out (one autograd node instead of ~20): for an output gradient G and
+    ``A = G (exp([d]×) R)ᵀ``, ``∂/∂R = exp([d]×)ᵀ G`` and ``∂/∂d = J_l(d)ᵀ ω`` with
+    ``ω = (A₃₂ − A₂₃, A₁₃ − A₃₁, A₂₁ − A₁₂)`` and the left Jacobian
+    ``J_l = I + b [d]× + c [d]×²``."""
+
+    @staticmethod
+    def forward(ctx, d: Tensor, R: Tensor) -> Tensor:  # type: ignore[override]
+        theta = torch.linalg.vector_norm(d, dim=-1)
+        a, b, c = _coefficients(theta)
+        K = _skew(d)
+        K2 = K @ K
+        E = torch.eye(3, dtype=d.dtype, device=d.device) + a[:, None, None] * K
+        E = E + b[:, None, None] * K2
+        out = E @ R
+        ctx.save_for_backward(d, E, out, b, c)
+        return out
+
+    @staticmethod
+    def backward(ctx, G: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        d, E, out, b, c = ctx.saved_tensors
+        grad_R = E.transpose(1, 2) @ G
+        A = G @ out.transpose(1, 2)
+        w = torch.stack(
+            [A[:, 2, 1] - A[:, 1, 2], A[:, 0, 2] - A[:, 2, 0], A[:, 1, 0] - A[:, 0, 1]], -1
+        )
+        dw = torch.linalg.cross(d, w, dim=-1)
+        grad_d = w - b[:, None] * dw + c[:, None] * torch.linalg.cross(d, dw, dim=-1)
+        return grad_d, grad_R
+
+
+def exp_left(d: Tensor, R: Tensor) -> Tensor:
+    """``exp([d]×) @ R``: (N, 3), (N, 3, 3) → (N, 3, 3) (the decoder's rotation update)."""
+    return _ExpLeft.apply(d, R)
+
+
+_EPS_HEADING = 1e-6  # humor/transforms.py:29 and :43
+
+
+def _heading_and_partials(rx: Tensor, ry: Tensor, epsilon: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """φ = :func:`~slahmr_opt.priors.state.heading_angle` and ∂φ/∂rx, ∂φ/∂ry."""
+    rho2 = rx * rx + ry * ry
+    if not epsilon:
+        return torch.atan2(ry, rx), -ry / rho2, rx / rho2
+    rho = torch.sqrt(rho2)
+    den = rho + _EPS_HEADING
+    raw = rx / den
+    u = raw.clamp(-1.0, 1.0)
+    inside = (raw > -1.0) & (raw < 1.0)
+    acos = torch.acos(u)
+    ay = ry.abs() + _EPS_HEADING
+    a = ry / ay
+    dacos = torch.where(inside, -1.0 / torch.sqrt((1.0 - u * u).clamp_min(1e-30)), 0.0)
+    du_drx = 1.0 / den - rx * rx / (rho * den * den)
+    du_dry = -rx * ry / (rho * den * den)
+    return a * acos, a * dacos * du_drx, _EPS_HEADING / (ay * ay) * acos + a * dacos * du_dry
+
+
+class _StateStep(torch.autograd.Function):
+    """One roll-out step after the decoder, as one autograd node (the ~50 small operations it
+    replaces dominated the cost of a step).
+
+    Inputs: the packed state ``v`` (B, 339) in its canonical frame, the packed decoder output
+    ``out`` (B, 216), the pelvis offset on the joint rows ``orows`` (B, 47, 3) and the heading
+    form. Outputs: the next canonical state ``v'`` (B, 339) and, for the world pose, the
+    predicted additive fields ``nv`` (B, 47, 3) and rotations ``nR`` (B, 22, 3, 3) in the
+    current frame, the heading ``φ`` (B,) of the new frame and its translation ``τ`` (B, 3)::
+
+        nv = v_add + out_add              nR = exp([out_rot]×) R
+        φ = heading(−nR[0][0, 0], −nR[0][1, 0])        τ = (nv_trans,x, nv_trans,y, 0)
+        v'_add = (nv − rows·τ − orows) Rz(−φ)ᵀ + orows  v'_root = Rz(−φ) nR[0]
+    """
+
+    @staticmethod
+    def forward(ctx, v, out, orows, shift_rows, epsilon: bool):  # type: ignore[override]
+        B = v.shape[0]
+        nv = v[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3) + out[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3)
+        d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B * _NUM_ROTS, 3)
+        R = v[:, _NUM_ADD:].reshape(B * _NUM_ROTS, 3, 3)
+        theta = torch.linalg.vector_norm(d, dim=-1)
+        a, b, c = _coefficients(theta)
+        K = _skew(d)
+        E = torch.eye(3, dtype=v.dtype, device=v.device) + a[:, None, None] * K
+        E = E + b[:, None, None] * (K @ K)
+        nR = (E @ R).reshape(B, _NUM_ROTS, 3, 3)
+        rx, ry = -nR[:, 0, 0, 0], -nR[:, 0, 1, 0]
+        phi, dphi_drx, dphi_dry = _heading_and_partials(rx, ry, epsilon)
+        co, si = torch.cos(phi), torch.sin(phi)
+        tau = torch.zeros_like(nv[:, 0])
+        tau[:, :2] = nv[:, 0, :2]
+        X = nv - shift_rows * tau[:, None, :] - orows
+        Y = X.clone()
+        Y[..., 0] = co[:, None] * X[..., 0] + si[:, None] * X[..., 1]
+        Y[..., 1] = -si[:, None] * X[..., 0] + co[:, None] * X[..., 1]
+        root = nR[:, 0]
+        croot = root.clone()
+        croot[:, 0] = co[:, None] * root[:, 0] + si[:, None] * root[:, 1]
+        croot[:, 1] = -si[:, None] * root[:, 0] + co[:, None] * root[:, 1]
+        v_next = torch.cat(
+            [(Y + orows).reshape(B, -1), croot.reshape(B, 9), nR[:, 1:].reshape(B, -1)], 1
+        )
+        ctx.save_for_backward(d, E, R, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows)
+        return v_next, nv, nR, phi, tau
+
+    @staticmethod
+    def backward(ctx, g_next, g_nv, g_nR, g_phi, g_tau):  # type: ignore[override]
+        d, E, R, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows = ctx.saved_tensors
+        B = nR.shape[0]
+
+        def zeros(*shape: int) -> Tensor:
+            return torch.zeros(*shape, dtype=nR.dtype, device=nR.device)
+
+        g_next = zeros(B, STATE_DIM) if g_next is None else g_next
+        g_Y = g_next[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3)
+        g_croot = g_next[:, _NUM_ADD : _NUM_ADD + 9].reshape(B, 3, 3)
+        # v'_add = Xr + orows, Xr = X Rz(−φ)ᵀ: ∂/∂X (inverse rotation), ∂/∂φ (Xr turned by 90°)
+        g_X = g_Y.clone()
+        g_X[..., 0] = co[:, None] * g_Y[..., 0] - si[:, None] * g_Y[..., 1]
+        g_X[..., 1] = si[:, None] * g_Y[..., 0] + co[:, None] * g_Y[..., 1]
+        gphi = (g_Y[..., 0] * Y[..., 1] - g_Y[..., 1] * Y[..., 0]).sum(1)
+        gphi = gphi + (g_croot[:, 0] * croot[:, 1] - g_croot[:, 1] * croot[:, 0]).sum(-1)
+        if g_phi is not None:
+            gphi = gphi + g_phi
+        g_orows = g_Y - g_X
+        g_nvt = g_X if g_nv is None else g_nv + g_X
+        g_tau_t = -(shift_rows * g_X).sum(1)
+        if g_tau is not None:
+            g_tau_t = g_tau_t + g_tau
+        g_nvt = g_nvt.clone()
+        g_nvt[:, 0, :2] += g_tau_t[:, :2]
+        # rotations: the canonical root, the heading, the rest as they are
+        g_rot = zeros(B, _NUM_ROTS, 3, 3) if g_nR is None else g_nR.clone()
+        g_rot[:, 1:] += g_next[:, _NUM_ADD + 9 :].reshape(B, _NUM_ROTS - 1, 3, 3)
+        g_rot[:, 0, 0] += co[:, None] * g_croot[:, 0] - si[:, None] * g_croot[:, 1]
+        g_rot[:, 0, 1] += si[:, None] * g_croot[:, 0] + co[:, None] * g_croot[:, 1]
+        g_rot[:, 0, 2] += g_croot[:, 2]
+        g_rot[:, 0, 0, 0] -= gphi * dphi_drx
+        g_rot[:, 0, 1, 0] -= gphi * dphi_dry
+        G = g_rot.reshape(B * _NUM_ROTS, 3, 3)
+        g_R = E.transpose(1, 2) @ G
+        A = G @ nR.reshape(B * _NUM_ROTS, 3, 3).transpose(1, 2)
+        w = torch.stack(
+            [A[:, 2, 1] - A[:, 1, 2], A[:, 0, 2] - A[:, 2, 0], A[:, 1, 0] - A[:, 0, 1]], -1
+        )
+        dw = torch.linalg.cross(d, w, dim=-1)
+        g_d = w - b[:, None] * dw + c[:, None] * torch.linalg.cross(d, dw, dim=-1)
+        flat_nv = g_nvt.reshape(B, _NUM_ADD)
+        g_v = torch.cat([flat_nv, g_R.reshape(B, -1)], 1)
+        g_out = torch.cat(
+            [flat_nv, g_d.reshape(B, -1), zeros(B, OUTPUT_DIM - _NUM_ADD - 3 * _NUM_ROTS)], 1
+        )
+        return g_v, g_out, g_orows, None, None
 
 
 class SequentialRollout:
@@ -147,8 +296,6 @@ class SequentialRollout:
                         b = b * model.output_scale + model.output_mean
                     Wh, Wz, b = Wh[out_perm], Wz[out_perm], b[out_perm]
                 self.layers.append((Wh.T.contiguous(), Wz.T.contiguous(), b))
-        self.E = _skew_matrix(dtype, device)
-        self.eye = torch.eye(3, dtype=dtype, device=device)
         self.xy = torch.tensor([1.0, 1.0, 0.0], dtype=dtype, device=device)
         joint_rows = torch.zeros(_NUM_VEC, 1, dtype=dtype, device=device)
         joint_rows[_JOINT_ROWS] = 1.0
@@ -221,29 +368,25 @@ class SequentialRollout:
         vecs, root, tau0, _ = self._canonicalize(vecs0, root0, offset_rows, angle0)
         v = torch.cat([vecs.reshape(B, -1), root.reshape(B, 9), v0[:, _NUM_ADD + 9 :]], 1)
 
-        zparts = [torch.matmul(z, Wz) + b for _, Wz, b in self.layers]  # (B, N, width)
+        # the latent's share of every layer, all steps at once; unbind: one gradient per step
+        zparts = [(torch.matmul(z, Wz) + b).unbind(1) for _, Wz, b in self.layers]
         W = [Wh for Wh, _, _ in self.layers]
         inputs, outs, pred_vecs, pred_rots, angles, taus = [], [], [], [], [], []
         for t in range(N):
             inputs.append(v)
-            pre = torch.addmm(zparts[0][:, t], v, W[0])
+            pre = torch.addmm(zparts[0][t], v, W[0])
             for k, (groups, gw, gb, eps) in enumerate(self.norms):
-                h = torch.relu(F.group_norm(pre, groups, gw, gb, eps))
-                pre = torch.addmm(zparts[k + 1][:, t], h, W[k + 1])
+                h = torch.relu(torch.group_norm(pre, groups, gw, gb, eps, False))
+                pre = torch.addmm(zparts[k + 1][t], h, W[k + 1])
             out = pre
             outs.append(out)
-            nv = (v[:, :_NUM_ADD] + out[:, :_NUM_ADD]).reshape(B, _NUM_VEC, 3)
-            d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B * _NUM_ROTS, 3)
-            R = v[:, _NUM_ADD:].reshape(B * _NUM_ROTS, 3, 3)
-            nR = (_exp_so3(d, self.E, self.eye) @ R).reshape(B, _NUM_ROTS, 3, 3)
+            v, nv, nR, angle, tau = _StateStep.apply(
+                v, out, offset_rows, self.shift_rows, heading_epsilon
+            )
             pred_vecs.append(nv)
             pred_rots.append(nR)
-            angle = heading_angle(-nR[:, 0, 0, 0], -nR[:, 0, 1, 0], heading_epsilon)
             angles.append(angle)
-            cv, croot, tau, _ = self._canonicalize(nv, nR[:, 0], offset_rows, angle)
             taus.append(tau)
-            if t + 1 < N:
-                v = torch.cat([cv.reshape(B, -1), croot.reshape(B, 9), nR[:, 1:].reshape(B, -1)], 1)
         return self._assemble(
             init, z, offset, tau0, angle0, inputs, outs, pred_vecs, pred_rots, angles, taus
         )

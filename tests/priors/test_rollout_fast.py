@@ -162,9 +162,39 @@ def test_zero_steps_returns_the_initial_state(model, body64, turning):
     assert out.states.joints.shape[1] == 1
 
 
-def test_rotation_update_is_the_exponential_map():
-    from slahmr_opt.priors.rollout_fast import _exp_so3, _skew_matrix
+def test_rotation_update_is_the_exponential_map_with_its_gradient():
+    from slahmr_opt.priors.rollout_fast import exp_left
 
-    d = torch.tensor([[0.0, 0.0, 0.0], [1e-9, 0, 0], [0.3, -0.2, 1.1], [3.0, 0.1, 0.0]], dtype=D)
-    R = _exp_so3(d, _skew_matrix(D, torch.device("cpu")), torch.eye(3, dtype=D))
-    torch.testing.assert_close(R, roma.rotvec_to_rotmat(d), atol=1e-12, rtol=0)
+    d = torch.tensor(
+        [[0.0, 0.0, 0.0], [1e-9, 0, 0], [0.01, -0.02, 0.03], [0.3, -0.2, 1.1], [3.0, 0.1, 0.0]],
+        dtype=D,
+    )
+    R = roma.random_rotmat(5, dtype=D)
+    torch.testing.assert_close(exp_left(d, R), roma.rotvec_to_rotmat(d) @ R, atol=1e-12, rtol=0)
+    d.requires_grad_(True)
+    R.requires_grad_(True)
+    assert torch.autograd.gradcheck(exp_left, (d, R), eps=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("heading_epsilon", [False, True])
+def test_fused_step_gradient(heading_epsilon):
+    """The hand-written backward of one step (``_StateStep``) against finite differences."""
+    from slahmr_opt.priors.rollout_fast import _StateStep
+
+    gen = torch.Generator().manual_seed(11)
+    B = 2
+    R = roma.random_rotmat((B, 22), dtype=D)
+    add = torch.randn(B, 141, generator=gen, dtype=D)
+    v = torch.cat([add, R.reshape(B, -1)], 1).requires_grad_(True)
+    out = (0.2 * torch.randn(B, 216, generator=gen, dtype=D)).requires_grad_(True)
+    orows = torch.zeros(B, 47, 3, dtype=D)
+    orows[:, 3:25, :2] = 0.1 * torch.randn(B, 1, 2, generator=gen, dtype=D)
+    orows.requires_grad_(True)
+    shift = torch.zeros(47, 1, dtype=D)
+    shift[0] = 1.0
+    shift[3:25] = 1.0
+
+    def fn(v, out, orows):
+        return _StateStep.apply(v, out, orows, shift, heading_epsilon)
+
+    assert torch.autograd.gradcheck(fn, (v, out, orows), eps=1e-6, atol=1e-6)

@@ -283,3 +283,28 @@ def test_pass_3_uses_the_union_length_for_shape_gmm_and_floor():
         e10 = float(problem.evaluate(10).terms["init_motion_prior"])
         e15 = float(problem.evaluate(15).terms["init_motion_prior"])
     assert e10 == pytest.approx(e15 * 15 / 10, rel=1e-6)  # × max(1, T/H)
+
+
+def test_fast_rollout_leaves_every_energy_value_unchanged():
+    """The packed sequential roll-out (priors/rollout_fast.py) replaces the reference roll-out
+    (priors/rollout.py) without changing any term of the motion pass (exact forms; the first
+    step's heading is the prior frame's, so not re-aligning it changes nothing)."""
+    from slahmr_opt.priors.rollout import rollout
+
+    s, _ = scene()
+    exact = {f"quirks.{f.name}": False for f in dataclasses.fields(preset("slahmr").quirks)}
+    cfg = tiny_config(dtype="float64", **{k.replace(".", "__"): v for k, v in exact.items()})
+    b = copy.deepcopy(body()).double()
+    data = batch_scene(s, solver_tracks(s), b, cfg.reprojection, dtype=D)
+    v = init_variables(s, b, data, cfg.init, 1.0)
+    prior = load_default_prior(dtype=D)
+    problem = MotionProblem(data, b, cfg, cfg.motion, prior, v, s.fps)
+    fast = problem.sequential
+    for H in (1, 7, 16):
+        got = {k: float(x) for k, x in problem.evaluate(H).terms.items()}
+        problem.sequential = lambda init, off, z, **kw: rollout(problem.model, init, off, z)
+        ref = {k: float(x) for k, x in problem.evaluate(H).terms.items()}
+        problem.sequential = fast
+        assert got.keys() == ref.keys()
+        for k in ref:
+            assert got[k] == pytest.approx(ref[k], rel=1e-9, abs=1e-9), (H, k)

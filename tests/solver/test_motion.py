@@ -1,4 +1,5 @@
-"""Pass 3 (solver/motion.py; the schedule: test_schedule.py): velocities, both parameterisations, gradients, errors."""
+"""Pass 3 (solver/motion.py): velocities, both parameterisations, gradients, errors (the
+schedule: test_schedule.py)."""
 
 from __future__ import annotations
 
