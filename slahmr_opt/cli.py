@@ -313,6 +313,19 @@ def _load_motion_prior(prior: str | None, gmm: str | None):
     return loaded
 
 
+def _load_vposer(path: str | None):
+    """The user's VPoser named by ``--vposer`` (None without it); a missing path is a clear
+    error, not a traceback."""
+    if path is None:
+        return None
+    from slahmr_opt.priors.vposer import load_vposer
+
+    try:
+        return load_vposer(path)
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
@@ -353,6 +366,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             device=args.device,
             checkpoint_dir=out / "checkpoints",
             prior=prior,
+            vposer=_load_vposer(args.vposer),
         )
     finally:
         root_logger.removeHandler(handler)
@@ -521,6 +535,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="shape coefficients to fit and save (default: the body file's own number, 16 for "
         "SMPL-H; 10 for 300-dimensional shape spaces and the stand-in)",
+    )
+    p.add_argument(
+        "--vposer",
+        default=None,
+        help="your VPoser (vposer_v1_0 folder with snapshots/*.pt and its .ini, or V02_05 with "
+        "snapshots/*.ckpt): the slahmr preset then parameterises poses by its latent as the "
+        "original (without it the open pose prior is used and the result says so)",
     )
     p.add_argument(
         "--prior",
