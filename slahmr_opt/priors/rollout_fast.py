@@ -98,41 +98,24 @@ def _skew(d: Tensor) -> Tensor:
     return torch.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(-1, 3, 3)
 
 
-class _ExpLeft(torch.autograd.Function):
-    """``exp([d]×) @ R`` for (N, 3) axis-angle ``d`` and (N, 3, 3) ``R``, with its gradient
-    written out (one autograd node instead of ~20): for an output gradient G and
-    ``A = G (exp([d]×) R)ᵀ``, ``∂/∂R = exp([d]×)ᵀ G`` and ``∂/∂d = J_l(d)ᵀ ω`` with
-    ``ω = (A₃₂ − A₂₃, A₁₃ − A₃₁, A₂₁ − A₁₂)`` and the left Jacobian
-    ``J_l = I + b [d]× + c [d]×²``."""
-
-    @staticmethod
-    def forward(ctx, d: Tensor, R: Tensor) -> Tensor:  # type: ignore[override]
-        theta = torch.linalg.vector_norm(d, dim=-1)
-        a, b, c = _coefficients(theta)
-        K = _skew(d)
-        K2 = K @ K
-        E = torch.eye(3, dtype=d.dtype, device=d.device) + a[:, None, None] * K
-        E = E + b[:, None, None] * K2
-        out = E @ R
-        ctx.save_for_backward(d, E, out, b, c)
-        return out
-
-    @staticmethod
-    def backward(ctx, G: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
-        d, E, out, b, c = ctx.saved_tensors
-        grad_R = E.transpose(1, 2) @ G
-        A = G @ out.transpose(1, 2)
-        w = torch.stack(
-            [A[:, 2, 1] - A[:, 1, 2], A[:, 0, 2] - A[:, 2, 0], A[:, 1, 0] - A[:, 0, 1]], -1
-        )
-        dw = torch.linalg.cross(d, w, dim=-1)
-        grad_d = w - b[:, None] * dw + c[:, None] * torch.linalg.cross(d, dw, dim=-1)
-        return grad_d, grad_R
+def exp_matrix(d: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """``exp([d]×)`` of (N, 3) axis-angle vectors → ((N, 3, 3), b (N,), c (N,)) with the
+    coefficients b, c of the left Jacobian ``J_l = I + b [d]× + c [d]×²`` (for the gradient)."""
+    theta = torch.linalg.vector_norm(d, dim=-1)
+    a, b, c = _coefficients(theta)
+    K = _skew(d)
+    E = torch.eye(3, dtype=d.dtype, device=d.device) + a[:, None, None] * K
+    return E + b[:, None, None] * (K @ K), b, c
 
 
-def exp_left(d: Tensor, R: Tensor) -> Tensor:
-    """``exp([d]×) @ R``: (N, 3), (N, 3, 3) → (N, 3, 3) (the decoder's rotation update)."""
-    return _ExpLeft.apply(d, R)
+def _exp_left_grad(d: Tensor, E: Tensor, out: Tensor, G: Tensor, b: Tensor, c: Tensor):
+    """Gradients of ``out = exp([d]×) R`` for an output gradient G: ``∂/∂R = exp([d]×)ᵀ G`` and
+    ``∂/∂d = J_lᵀ ω`` with ``ω = (A₃₂ − A₂₃, A₁₃ − A₃₁, A₂₁ − A₁₂)``, ``A = G outᵀ``."""
+    grad_R = E.transpose(1, 2) @ G
+    A = G @ out.transpose(1, 2)
+    w = torch.stack([A[:, 2, 1] - A[:, 1, 2], A[:, 0, 2] - A[:, 2, 0], A[:, 1, 0] - A[:, 0, 1]], -1)
+    dw = torch.linalg.cross(d, w, dim=-1)
+    return w - b[:, None] * dw + c[:, None] * torch.linalg.cross(d, dw, dim=-1), grad_R
 
 
 _EPS_HEADING = 1e-6  # humor/transforms.py:29 and :43
@@ -178,11 +161,7 @@ class _StateStep(torch.autograd.Function):
         nv = v[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3) + out[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3)
         d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B * _NUM_ROTS, 3)
         R = v[:, _NUM_ADD:].reshape(B * _NUM_ROTS, 3, 3)
-        theta = torch.linalg.vector_norm(d, dim=-1)
-        a, b, c = _coefficients(theta)
-        K = _skew(d)
-        E = torch.eye(3, dtype=v.dtype, device=v.device) + a[:, None, None] * K
-        E = E + b[:, None, None] * (K @ K)
+        E, b, c = exp_matrix(d)
         nR = (E @ R).reshape(B, _NUM_ROTS, 3, 3)
         rx, ry = -nR[:, 0, 0, 0], -nR[:, 0, 1, 0]
         phi, dphi_drx, dphi_dry = _heading_and_partials(rx, ry, epsilon)
@@ -200,12 +179,12 @@ class _StateStep(torch.autograd.Function):
         v_next = torch.cat(
             [(Y + orows).reshape(B, -1), croot.reshape(B, 9), nR[:, 1:].reshape(B, -1)], 1
         )
-        ctx.save_for_backward(d, E, R, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows)
+        ctx.save_for_backward(d, E, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows)
         return v_next, nv, nR, phi, tau
 
     @staticmethod
     def backward(ctx, g_next, g_nv, g_nR, g_phi, g_tau):  # type: ignore[override]
-        d, E, R, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows = ctx.saved_tensors
+        d, E, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows = ctx.saved_tensors
         B = nR.shape[0]
 
         def zeros(*shape: int) -> Tensor:
@@ -238,13 +217,7 @@ class _StateStep(torch.autograd.Function):
         g_rot[:, 0, 0, 0] -= gphi * dphi_drx
         g_rot[:, 0, 1, 0] -= gphi * dphi_dry
         G = g_rot.reshape(B * _NUM_ROTS, 3, 3)
-        g_R = E.transpose(1, 2) @ G
-        A = G @ nR.reshape(B * _NUM_ROTS, 3, 3).transpose(1, 2)
-        w = torch.stack(
-            [A[:, 2, 1] - A[:, 1, 2], A[:, 0, 2] - A[:, 2, 0], A[:, 1, 0] - A[:, 0, 1]], -1
-        )
-        dw = torch.linalg.cross(d, w, dim=-1)
-        g_d = w - b[:, None] * dw + c[:, None] * torch.linalg.cross(d, dw, dim=-1)
+        g_d, g_R = _exp_left_grad(d, E, nR.reshape(B * _NUM_ROTS, 3, 3), G, b, c)
         flat_nv = g_nvt.reshape(B, _NUM_ADD)
         g_v = torch.cat([flat_nv, g_R.reshape(B, -1)], 1)
         g_out = torch.cat(
