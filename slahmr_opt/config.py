@@ -7,11 +7,16 @@ field has an effect; ``tests/solver/test_config_flags.py`` checks that for each 
 
 Presets (:func:`preset`):
 
-- ``"slahmr"`` reproduces the original's schedule and weights (reference/slahmr-original.md §3):
-  LBFGS lr 1, 20 inner iterations, strong Wolfe; root 30 steps, smooth 60 steps; 2D weight 0.001
-  with σ = 100 px; smoothness 1 then 10; pose prior 0.04; shape prior 0.05·T; keypoints with
-  confidence < 0.4 dropped; hips adjusted; neck ignored; α free in the smooth pass (moving
-  cameras). Bugs are not reproduced: ``alpha`` in ``smooth.free`` is honoured.
+- ``"slahmr"`` reproduces the original (reference/slahmr-original.md §3; docs/solver.md, "The
+  slahmr preset term by term"): LBFGS lr 1, 20 inner iterations, strong Wolfe; root 30 steps,
+  smooth 60 steps, the motion pass's growing horizon, all ended by the original's rules
+  (``stop = "original"``, ``solver/schedule.py``); 2D weight 0.001 with σ = 100 px;
+  smoothness 1 then 10; pose prior 0.04 on VPoser latents (``pose_prior.kind = "vposer"``,
+  with the user's VPoser); shape prior 0.05·T; keypoints with confidence < 0.4 dropped; hips
+  adjusted; neck ignored; α optimised itself (``init.alpha_space = "linear"``) and free in the
+  smooth pass (moving cameras); β starting at 0 (``init.betas = "discard"``); the loader's
+  camera shift; the original's numerical forms (``quirks``). Not reproduced: a NaN ending a
+  stage silently, unseeded camera noise (seeded and off by default), ignored flags.
 - ``"fast"`` (ours) keeps the 2D model and the priors and changes how α and the trajectories are
   reached: the root translation is the pelvis in the camera frame, α is profiled (set to its
   exact minimiser in every evaluation) in a short root pass with an added acceleration term and
