@@ -27,6 +27,8 @@ initial state to the first step without ``canonicalize_input``, humor_model.py:1
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -74,50 +76,44 @@ def _output_permutation() -> list[int]:
     return idx + _range(OUTPUT_SLICES["contacts"])
 
 
-_SMALL = 0.05
-"""Below this angle (rad) the exponential map's coefficients use their series (float32-safe)."""
+def _skew_map(dtype: torch.dtype, device: torch.device) -> Tensor:
+    """(3, 9) S with ``vec([d]×) = d @ S`` (row-major 3×3)."""
+    S = torch.zeros(3, 9, dtype=dtype, device=device)
+    # [d]× = [[0, −d2, d1], [d2, 0, −d0], [−d1, d0, 0]]
+    for k, entry, sign in ((2, 1, -1), (1, 2, 1), (2, 3, 1), (0, 5, -1), (1, 6, -1), (0, 7, 1)):
+        S[k, entry] = sign
+    return S
 
 
-def _coefficients(theta: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """``a = sin θ/θ``, ``b = (1 − cos θ)/θ²``, ``c = (θ − sin θ)/θ³`` of angles (...), with
-    series below :data:`_SMALL`."""
-    t2 = theta * theta
-    small = theta < _SMALL
-    safe = torch.where(small, torch.ones_like(theta), theta)
-    s, co = torch.sin(safe), torch.cos(safe)
-    a = torch.where(small, 1 - t2 / 6 + t2 * t2 / 120, s / safe)
-    b = torch.where(small, 0.5 - t2 / 24 + t2 * t2 / 720, (1 - co) / (safe * safe))
-    c = torch.where(small, 1 / 6 - t2 / 120 + t2 * t2 / 5040, (safe - s) / (safe * safe * safe))
-    return a, b, c
-
-
-def _skew(d: Tensor) -> Tensor:
-    """(N, 3) → (N, 3, 3) cross-product matrices."""
-    zero = torch.zeros_like(d[:, 0])
-    x, y, z = d.unbind(-1)
-    return torch.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(-1, 3, 3)
-
-
-def exp_matrix(d: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """``exp([d]×)`` of (N, 3) axis-angle vectors → ((N, 3, 3), b (N,), c (N,)) with the
-    coefficients b, c of the left Jacobian ``J_l = I + b [d]× + c [d]×²`` (for the gradient)."""
-    theta = torch.linalg.vector_norm(d, dim=-1)
-    a, b, c = _coefficients(theta)
-    K = _skew(d)
-    E = torch.eye(3, dtype=d.dtype, device=d.device) + a[:, None, None] * K
-    return E + b[:, None, None] * (K @ K), b, c
+def exp_matrix(d: Tensor, S: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """``exp([d]×)`` of (..., 3) axis-angle vectors → ((..., 3, 3), b, c) with the coefficients
+    ``b = (1 − cos θ)/θ²`` and ``c = (θ − sin θ)/θ³`` (...) of the left Jacobian
+    ``J_l = I + b [d]× + c [d]×²`` (for the gradient). Smooth at θ = 0 (``sinc``)."""
+    S = _skew_map(d.dtype, d.device) if S is None else S
+    theta = torch.linalg.vector_norm(d, dim=-1, keepdim=True)
+    a = torch.sinc(theta * (1.0 / math.pi))
+    h = torch.sinc(theta * (0.5 / math.pi))
+    b = 0.5 * h * h
+    c = (1.0 - a) / (theta * theta).clamp_min(
+        1e-30
+    )  # multiplies an O(θ²) vector: cancellation is harmless
+    K = (d @ S).unflatten(-1, (3, 3))
+    E = torch.addcmul(a[..., None] * K, b[..., None], K @ K)
+    E.diagonal(dim1=-2, dim2=-1).add_(1.0)
+    return E, b, c
 
 
 def _exp_left_grad(d: Tensor, E: Tensor, out: Tensor, G: Tensor, b: Tensor, c: Tensor):
-    """Gradients of ``out = exp([d]×) R`` for an output gradient G: ``∂/∂R = exp([d]×)ᵀ G`` and
-    ``∂/∂d = J_lᵀ ω`` with ``ω = (A₃₂ − A₂₃, A₁₃ − A₃₁, A₂₁ − A₁₂)``, ``A = G outᵀ``."""
-    grad_R = E.transpose(1, 2) @ G
-    A = G @ out.transpose(1, 2)
-    w = torch.stack([A[:, 2, 1] - A[:, 1, 2], A[:, 0, 2] - A[:, 2, 0], A[:, 1, 0] - A[:, 0, 1]], -1)
+    """Gradients of ``out = exp([d]×) R`` for an output gradient G (..., 3, 3):
+    ``∂/∂R = exp([d]×)ᵀ G`` and ``∂/∂d = J_lᵀ ω`` with ``ω = vee(A − Aᵀ)``, ``A = G outᵀ``."""
+    grad_R = E.transpose(-1, -2) @ G
+    A = G @ out.transpose(-1, -2)
+    w = (A - A.transpose(-1, -2)).flatten(-2)[..., _VEE]
     dw = torch.linalg.cross(d, w, dim=-1)
-    return w - b[:, None] * dw + c[:, None] * torch.linalg.cross(d, dw, dim=-1), grad_R
+    return w - b * dw + c * torch.linalg.cross(d, dw, dim=-1), grad_R
 
 
+_VEE = [7, 2, 3]  # (A₃₂ − A₂₃, A₁₃ − A₃₁, A₂₁ − A₁₂) in a row-major 3×3 of A − Aᵀ
 _EPS_HEADING = 1e-6  # humor/transforms.py:29 and :43
 
 
@@ -145,85 +141,71 @@ class _StateStep(torch.autograd.Function):
     replaces dominated the cost of a step).
 
     Inputs: the packed state ``v`` (B, 339) in its canonical frame, the packed decoder output
-    ``out`` (B, 216), the pelvis offset on the joint rows ``orows`` (B, 47, 3) and the heading
-    form. Outputs: the next canonical state ``v'`` (B, 339) and, for the world pose, the
-    predicted additive fields ``nv`` (B, 47, 3) and rotations ``nR`` (B, 22, 3, 3) in the
-    current frame, the heading ``φ`` (B,) of the new frame and its translation ``τ`` (B, 3)::
+    ``out`` (B, 216), the pelvis offset on the joint rows ``orows`` (B, 47, 3), then constants:
+    the rows that move with the frame (47, 1), the skew map (3, 9) and the heading form.
+    Outputs: the next canonical state ``v'`` (B, 339) and, for the world pose, the predicted
+    additive fields ``nv`` (B, 47, 3) and rotations ``nR`` (B, 22, 3, 3) in the current frame,
+    the heading ``φ`` (B,) of the new frame and its translation ``τ`` (B, 3)::
 
         nv = v_add + out_add              nR = exp([out_rot]×) R
         φ = heading(−nR[0][0, 0], −nR[0][1, 0])        τ = (nv_trans,x, nv_trans,y, 0)
-        v'_add = (nv − rows·τ − orows) Rz(−φ)ᵀ + orows  v'_root = Rz(−φ) nR[0]
+        v'_add = (nv − rows·τ − orows) Rzᵀ + orows     v'_root = Rz nR[0],  Rz = Rz(−φ)
     """
 
     @staticmethod
-    def forward(ctx, v, out, orows, shift_rows, epsilon: bool):  # type: ignore[override]
+    def forward(ctx, v, out, orows, shift_rows, S, epsilon: bool):  # type: ignore[override]
         B = v.shape[0]
-        nv = v[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3) + out[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3)
-        d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B * _NUM_ROTS, 3)
-        R = v[:, _NUM_ADD:].reshape(B * _NUM_ROTS, 3, 3)
-        E, b, c = exp_matrix(d)
-        nR = (E @ R).reshape(B, _NUM_ROTS, 3, 3)
-        rx, ry = -nR[:, 0, 0, 0], -nR[:, 0, 1, 0]
-        phi, dphi_drx, dphi_dry = _heading_and_partials(rx, ry, epsilon)
+        nv = (v[:, :_NUM_ADD] + out[:, :_NUM_ADD]).view(B, _NUM_VEC, 3)
+        d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B, _NUM_ROTS, 3)
+        E, b, c = exp_matrix(d, S)
+        nR = E @ v[:, _NUM_ADD:].view(B, _NUM_ROTS, 3, 3)
+        right = -nR[:, 0, :2, 0]
+        phi, dphi_drx, dphi_dry = _heading_and_partials(right[:, 0], right[:, 1], epsilon)
         co, si = torch.cos(phi), torch.sin(phi)
-        tau = torch.zeros_like(nv[:, 0])
-        tau[:, :2] = nv[:, 0, :2]
-        X = nv - shift_rows * tau[:, None, :] - orows
-        Y = X.clone()
-        Y[..., 0] = co[:, None] * X[..., 0] + si[:, None] * X[..., 1]
-        Y[..., 1] = -si[:, None] * X[..., 0] + co[:, None] * X[..., 1]
-        root = nR[:, 0]
-        croot = root.clone()
-        croot[:, 0] = co[:, None] * root[:, 0] + si[:, None] * root[:, 1]
-        croot[:, 1] = -si[:, None] * root[:, 0] + co[:, None] * root[:, 1]
-        v_next = torch.cat(
-            [(Y + orows).reshape(B, -1), croot.reshape(B, 9), nR[:, 1:].reshape(B, -1)], 1
-        )
-        ctx.save_for_backward(d, E, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows)
+        zero, one = torch.zeros_like(co), torch.ones_like(co)
+        Rz = torch.stack([co, si, zero, -si, co, zero, zero, zero, one], -1).view(B, 3, 3)
+        tau = torch.cat([nv[:, 0, :2], zero[:, None]], 1)
+        Y = (nv - shift_rows * tau[:, None, :] - orows) @ Rz.transpose(1, 2)
+        croot = Rz @ nR[:, 0]
+        v_next = torch.cat([(Y + orows).view(B, -1), croot.view(B, 9), nR[:, 1:].reshape(B, -1)], 1)
+        ctx.save_for_backward(d, E, nR, b, c, Y, croot, Rz, dphi_drx, dphi_dry, shift_rows)
         return v_next, nv, nR, phi, tau
 
     @staticmethod
     def backward(ctx, g_next, g_nv, g_nR, g_phi, g_tau):  # type: ignore[override]
-        d, E, nR, b, c, Y, croot, co, si, dphi_drx, dphi_dry, shift_rows = ctx.saved_tensors
+        d, E, nR, b, c, Y, croot, Rz, dphi_drx, dphi_dry, shift_rows = ctx.saved_tensors
         B = nR.shape[0]
-
-        def zeros(*shape: int) -> Tensor:
-            return torch.zeros(*shape, dtype=nR.dtype, device=nR.device)
-
-        g_next = zeros(B, STATE_DIM) if g_next is None else g_next
-        g_Y = g_next[:, :_NUM_ADD].reshape(B, _NUM_VEC, 3)
-        g_croot = g_next[:, _NUM_ADD : _NUM_ADD + 9].reshape(B, 3, 3)
-        # v'_add = Xr + orows, Xr = X Rz(−φ)ᵀ: ∂/∂X (inverse rotation), ∂/∂φ (Xr turned by 90°)
-        g_X = g_Y.clone()
-        g_X[..., 0] = co[:, None] * g_Y[..., 0] - si[:, None] * g_Y[..., 1]
-        g_X[..., 1] = si[:, None] * g_Y[..., 0] + co[:, None] * g_Y[..., 1]
-        gphi = (g_Y[..., 0] * Y[..., 1] - g_Y[..., 1] * Y[..., 0]).sum(1)
-        gphi = gphi + (g_croot[:, 0] * croot[:, 1] - g_croot[:, 1] * croot[:, 0]).sum(-1)
+        if g_next is None:
+            g_next = torch.zeros(B, STATE_DIM, dtype=nR.dtype, device=nR.device)
+        g_Y = g_next[:, :_NUM_ADD].view(B, _NUM_VEC, 3)
+        g_croot = g_next[:, _NUM_ADD : _NUM_ADD + 9].view(B, 3, 3)
+        # Y = X Rzᵀ, croot = Rz nR[0]; ∂Rz/∂φ = M Rz with M = [[0, 1, 0], [−1, 0, 0], 0], so
+        # ∂L/∂φ = Σ (M ∘ (g_Yᵀ Y + g_croot crootᵀ)) = C₀₁ − C₁₀
+        C = g_Y.transpose(1, 2) @ Y + g_croot @ croot.transpose(1, 2)
+        gphi = C[:, 0, 1] - C[:, 1, 0]
         if g_phi is not None:
             gphi = gphi + g_phi
-        g_orows = g_Y - g_X
+        g_X = g_Y @ Rz
         g_nvt = g_X if g_nv is None else g_nv + g_X
         g_tau_t = -(shift_rows * g_X).sum(1)
         if g_tau is not None:
             g_tau_t = g_tau_t + g_tau
         g_nvt = g_nvt.clone()
         g_nvt[:, 0, :2] += g_tau_t[:, :2]
-        # rotations: the canonical root, the heading, the rest as they are
-        g_rot = zeros(B, _NUM_ROTS, 3, 3) if g_nR is None else g_nR.clone()
-        g_rot[:, 1:] += g_next[:, _NUM_ADD + 9 :].reshape(B, _NUM_ROTS - 1, 3, 3)
-        g_rot[:, 0, 0] += co[:, None] * g_croot[:, 0] - si[:, None] * g_croot[:, 1]
-        g_rot[:, 0, 1] += si[:, None] * g_croot[:, 0] + co[:, None] * g_croot[:, 1]
-        g_rot[:, 0, 2] += g_croot[:, 2]
-        g_rot[:, 0, 0, 0] -= gphi * dphi_drx
+        g_rot = g_next[:, _NUM_ADD:].view(B, _NUM_ROTS, 3, 3).clone()
+        g_rot[:, 0] = Rz.transpose(1, 2) @ g_croot
+        if g_nR is not None:
+            g_rot = g_rot + g_nR
+        g_rot[:, 0, 0, 0] -= gphi * dphi_drx  # right = −(nR₀₀, nR₁₀) of the root
         g_rot[:, 0, 1, 0] -= gphi * dphi_dry
-        G = g_rot.reshape(B * _NUM_ROTS, 3, 3)
-        g_d, g_R = _exp_left_grad(d, E, nR.reshape(B * _NUM_ROTS, 3, 3), G, b, c)
-        flat_nv = g_nvt.reshape(B, _NUM_ADD)
+        g_d, g_R = _exp_left_grad(d, E, nR, g_rot, b, c)
+        flat_nv = g_nvt.view(B, _NUM_ADD)
         g_v = torch.cat([flat_nv, g_R.reshape(B, -1)], 1)
-        g_out = torch.cat(
-            [flat_nv, g_d.reshape(B, -1), zeros(B, OUTPUT_DIM - _NUM_ADD - 3 * _NUM_ROTS)], 1
+        pad = torch.zeros(
+            B, OUTPUT_DIM - _NUM_ADD - 3 * _NUM_ROTS, dtype=nR.dtype, device=nR.device
         )
-        return g_v, g_out, g_orows, None, None
+        g_out = torch.cat([flat_nv, g_d.reshape(B, -1), pad], 1)
+        return g_v, g_out, g_Y - g_X, None, None, None
 
 
 class SequentialRollout:
@@ -270,6 +252,7 @@ class SequentialRollout:
                     Wh, Wz, b = Wh[out_perm], Wz[out_perm], b[out_perm]
                 self.layers.append((Wh.T.contiguous(), Wz.T.contiguous(), b))
         self.xy = torch.tensor([1.0, 1.0, 0.0], dtype=dtype, device=device)
+        self.skew = _skew_map(dtype, device)
         joint_rows = torch.zeros(_NUM_VEC, 1, dtype=dtype, device=device)
         joint_rows[_JOINT_ROWS] = 1.0
         self.joint_rows = joint_rows
@@ -354,7 +337,7 @@ class SequentialRollout:
             out = pre
             outs.append(out)
             v, nv, nR, angle, tau = _StateStep.apply(
-                v, out, offset_rows, self.shift_rows, heading_epsilon
+                v, out, offset_rows, self.shift_rows, self.skew, heading_epsilon
             )
             pred_vecs.append(nv)
             pred_rots.append(nR)

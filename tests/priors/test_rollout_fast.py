@@ -192,6 +192,6 @@ def test_fused_step_gradient(heading_epsilon):
     shift[3:25] = 1.0
 
     def fn(v, out, orows):
-        return _StateStep.apply(v, out, orows, shift, heading_epsilon)
+        return _StateStep.apply(v, out, orows, shift, None, heading_epsilon)
 
     assert torch.autograd.gradcheck(fn, (v, out, orows), eps=1e-6, atol=1e-6)
