@@ -136,76 +136,160 @@ def _heading_and_partials(rx: Tensor, ry: Tensor, epsilon: bool) -> tuple[Tensor
     return a * acos, a * dacos * du_drx, _EPS_HEADING / (ay * ay) * acos + a * dacos * du_dry
 
 
-class _StateStep(torch.autograd.Function):
-    """One roll-out step after the decoder, as one autograd node (the ~50 small operations it
-    replaces dominated the cost of a step).
+def _state_forward(v, out, orows, shift_rows, S, epsilon: bool):
+    """One roll-out step after the decoder (no autograd; :func:`_state_backward` is its
+    gradient).
 
-    Inputs: the packed state ``v`` (B, 339) in its canonical frame, the packed decoder output
-    ``out`` (B, 216), the pelvis offset on the joint rows ``orows`` (B, 47, 3), then constants:
-    the rows that move with the frame (47, 1), the skew map (3, 9) and the heading form.
-    Outputs: the next canonical state ``v'`` (B, 339) and, for the world pose, the predicted
-    additive fields ``nv`` (B, 47, 3) and rotations ``nR`` (B, 22, 3, 3) in the current frame,
-    the heading ``φ`` (B,) of the new frame and its translation ``τ`` (B, 3)::
+    Args: the packed canonical state ``v`` (B, 339), the packed decoder output ``out``
+    (B, 216), the pelvis offset on the joint rows ``orows`` (B, 47, 3), the rows that move with
+    the frame (47, 1), the skew map (3, 9), the heading form.
 
-        nv = v_add + out_add              nR = exp([out_rot]×) R
-        φ = heading(−nR[0][0, 0], −nR[0][1, 0])        τ = (nv_trans,x, nv_trans,y, 0)
-        v'_add = (nv − rows·τ − orows) Rzᵀ + orows     v'_root = Rz nR[0],  Rz = Rz(−φ)
+    Returns:
+        (``v'`` (B, 339) the next canonical state; ``nv`` (B, 47, 3) and ``nR``
+        (B, 22, 3, 3), the predicted additive fields and rotations in the current frame; ``φ``
+        (B,) the heading of the new frame; ``τ`` (B, 3) its translation; the saved tensors)::
+
+            nv = v_add + out_add              nR = exp([out_rot]×) R
+            φ = heading(−nR[0][0, 0], −nR[0][1, 0])        τ = (nv_trans,x, nv_trans,y, 0)
+            v'_add = (nv − rows·τ − orows) Rzᵀ + orows     v'_root = Rz nR[0],  Rz = Rz(−φ)
+    """
+    B = v.shape[0]
+    nv = (v[:, :_NUM_ADD] + out[:, :_NUM_ADD]).view(B, _NUM_VEC, 3)
+    d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B, _NUM_ROTS, 3)
+    E, b, c = exp_matrix(d, S)
+    nR = E @ v[:, _NUM_ADD:].view(B, _NUM_ROTS, 3, 3)
+    right = -nR[:, 0, :2, 0]
+    phi, dphi_drx, dphi_dry = _heading_and_partials(right[:, 0], right[:, 1], epsilon)
+    co, si = torch.cos(phi), torch.sin(phi)
+    zero, one = torch.zeros_like(co), torch.ones_like(co)
+    Rz = torch.stack([co, si, zero, -si, co, zero, zero, zero, one], -1).view(B, 3, 3)
+    tau = torch.cat([nv[:, 0, :2], zero[:, None]], 1)
+    Y = (nv - shift_rows * tau[:, None, :] - orows) @ Rz.transpose(1, 2)
+    croot = Rz @ nR[:, 0]
+    v_next = torch.cat([(Y + orows).view(B, -1), croot.view(B, 9), nR[:, 1:].reshape(B, -1)], 1)
+    return v_next, nv, nR, phi, tau, (d, E, nR, b, c, Y, croot, Rz, dphi_drx, dphi_dry)
+
+
+def _state_backward(saved, shift_rows, g_next, g_nv, g_nR, g_phi, g_tau):
+    """Gradient of :func:`_state_forward`: (∂/∂v, ∂/∂out (B, 216), ∂/∂orows)."""
+    d, E, nR, b, c, Y, croot, Rz, dphi_drx, dphi_dry = saved
+    B = nR.shape[0]
+    g_Y = g_next[:, :_NUM_ADD].view(B, _NUM_VEC, 3)
+    g_croot = g_next[:, _NUM_ADD : _NUM_ADD + 9].view(B, 3, 3)
+    # Y = X Rzᵀ, croot = Rz nR[0]; ∂Rz/∂φ = M Rz with M = [[0, 1, 0], [−1, 0, 0], 0], so
+    # ∂L/∂φ = Σ (M ∘ (g_Yᵀ Y + g_croot crootᵀ)) = C₀₁ − C₁₀
+    C = g_Y.transpose(1, 2) @ Y + g_croot @ croot.transpose(1, 2)
+    gphi = C[:, 0, 1] - C[:, 1, 0] + g_phi
+    g_X = g_Y @ Rz
+    g_nvt = g_nv + g_X
+    g_tau_t = g_tau - (shift_rows * g_X).sum(1)
+    g_nvt[:, 0, :2] += g_tau_t[:, :2]
+    g_rot = g_nR + g_next[:, _NUM_ADD:].view(B, _NUM_ROTS, 3, 3)
+    g_rot[:, 0] += Rz.transpose(1, 2) @ g_croot - g_croot
+    g_rot[:, 0, 0, 0] -= gphi * dphi_drx  # right = −(nR₀₀, nR₁₀) of the root
+    g_rot[:, 0, 1, 0] -= gphi * dphi_dry
+    g_d, g_R = _exp_left_grad(d, E, nR, g_rot, b, c)
+    flat_nv = g_nvt.view(B, _NUM_ADD)
+    g_v = torch.cat([flat_nv, g_R.reshape(B, -1)], 1)
+    pad = torch.zeros(B, OUTPUT_DIM - _NUM_ADD - 3 * _NUM_ROTS, dtype=nR.dtype, device=nR.device)
+    return g_v, torch.cat([flat_nv, g_d.reshape(B, -1), pad], 1), g_Y - g_X
+
+
+class _RolloutFn(torch.autograd.Function):
+    """The whole sequential loop as one autograd node: the forward runs every step's decoder
+    and state update without recording a graph; the backward runs the steps in reverse with
+    their gradients written out (the decoder's through ``native_group_norm_backward``), so the
+    per-operation cost of autograd is paid for a handful of batched operations instead of ~100
+    per step.
+
+    Inputs: the first canonical state ``v0`` (B, 339), ``orows`` (B, 47, 3), the latent's share
+    of every decoder layer for all steps ``zcat`` (B, N, Σ widths), then constants (the packed
+    decoder, shift rows, skew map, heading form). Outputs, stacked over the N steps: the
+    canonical inputs (B, N, 339), the decoder outputs (B, N, 216), ``nv`` (B, N, 47, 3), ``nR``
+    (B, N, 22, 3, 3), ``φ`` (B, N), ``τ`` (B, N, 3).
     """
 
     @staticmethod
-    def forward(ctx, v, out, orows, shift_rows, S, epsilon: bool):  # type: ignore[override]
-        B = v.shape[0]
-        nv = (v[:, :_NUM_ADD] + out[:, :_NUM_ADD]).view(B, _NUM_VEC, 3)
-        d = out[:, _NUM_ADD : _NUM_ADD + 3 * _NUM_ROTS].reshape(B, _NUM_ROTS, 3)
-        E, b, c = exp_matrix(d, S)
-        nR = E @ v[:, _NUM_ADD:].view(B, _NUM_ROTS, 3, 3)
-        right = -nR[:, 0, :2, 0]
-        phi, dphi_drx, dphi_dry = _heading_and_partials(right[:, 0], right[:, 1], epsilon)
-        co, si = torch.cos(phi), torch.sin(phi)
-        zero, one = torch.zeros_like(co), torch.ones_like(co)
-        Rz = torch.stack([co, si, zero, -si, co, zero, zero, zero, one], -1).view(B, 3, 3)
-        tau = torch.cat([nv[:, 0, :2], zero[:, None]], 1)
-        Y = (nv - shift_rows * tau[:, None, :] - orows) @ Rz.transpose(1, 2)
-        croot = Rz @ nR[:, 0]
-        v_next = torch.cat([(Y + orows).view(B, -1), croot.view(B, 9), nR[:, 1:].reshape(B, -1)], 1)
-        ctx.save_for_backward(d, E, nR, b, c, Y, croot, Rz, dphi_drx, dphi_dry, shift_rows)
-        return v_next, nv, nR, phi, tau
+    def forward(ctx, v0, orows, zcat, dec, shift_rows, S, epsilon: bool):  # type: ignore[override]
+        B, N = zcat.shape[0], zcat.shape[1]
+        zs = zcat.split(dec.widths, dim=-1)
+        W = dec.weights
+        v = v0
+        inputs, outs, nvs, nRs, phis, taus, dec_saved, state_saved = [], [], [], [], [], [], [], []
+        for t in range(N):
+            inputs.append(v)
+            pre = torch.addmm(zs[0][:, t], v, W[0])
+            layer = []
+            for k, (groups, gw, gb, eps) in enumerate(dec.norms):
+                y, mean, rstd = torch.native_group_norm(
+                    pre, gw, gb, B, pre.shape[1], 1, groups, eps
+                )
+                h = torch.relu(y)
+                layer.append((pre, mean, rstd, h))
+                pre = torch.addmm(zs[k + 1][:, t], h, W[k + 1])
+            outs.append(pre)
+            v, nv, nR, phi, tau, saved = _state_forward(v, pre, orows, shift_rows, S, epsilon)
+            nvs.append(nv)
+            nRs.append(nR)
+            phis.append(phi)
+            taus.append(tau)
+            dec_saved.append(layer)
+            state_saved.append(saved)
+        ctx.dec, ctx.shift_rows, ctx.saved_steps = dec, shift_rows, (dec_saved, state_saved)
+        stack = torch.stack
+        return (
+            stack(inputs, 1),
+            stack(outs, 1),
+            stack(nvs, 1),
+            stack(nRs, 1),
+            stack(phis, 1),
+            stack(taus, 1),
+        )
 
     @staticmethod
-    def backward(ctx, g_next, g_nv, g_nR, g_phi, g_tau):  # type: ignore[override]
-        d, E, nR, b, c, Y, croot, Rz, dphi_drx, dphi_dry, shift_rows = ctx.saved_tensors
-        B = nR.shape[0]
-        if g_next is None:
-            g_next = torch.zeros(B, STATE_DIM, dtype=nR.dtype, device=nR.device)
-        g_Y = g_next[:, :_NUM_ADD].view(B, _NUM_VEC, 3)
-        g_croot = g_next[:, _NUM_ADD : _NUM_ADD + 9].view(B, 3, 3)
-        # Y = X Rzᵀ, croot = Rz nR[0]; ∂Rz/∂φ = M Rz with M = [[0, 1, 0], [−1, 0, 0], 0], so
-        # ∂L/∂φ = Σ (M ∘ (g_Yᵀ Y + g_croot crootᵀ)) = C₀₁ − C₁₀
-        C = g_Y.transpose(1, 2) @ Y + g_croot @ croot.transpose(1, 2)
-        gphi = C[:, 0, 1] - C[:, 1, 0]
-        if g_phi is not None:
-            gphi = gphi + g_phi
-        g_X = g_Y @ Rz
-        g_nvt = g_X if g_nv is None else g_nv + g_X
-        g_tau_t = -(shift_rows * g_X).sum(1)
-        if g_tau is not None:
-            g_tau_t = g_tau_t + g_tau
-        g_nvt = g_nvt.clone()
-        g_nvt[:, 0, :2] += g_tau_t[:, :2]
-        g_rot = g_next[:, _NUM_ADD:].view(B, _NUM_ROTS, 3, 3).clone()
-        g_rot[:, 0] = Rz.transpose(1, 2) @ g_croot
-        if g_nR is not None:
-            g_rot = g_rot + g_nR
-        g_rot[:, 0, 0, 0] -= gphi * dphi_drx  # right = −(nR₀₀, nR₁₀) of the root
-        g_rot[:, 0, 1, 0] -= gphi * dphi_dry
-        g_d, g_R = _exp_left_grad(d, E, nR, g_rot, b, c)
-        flat_nv = g_nvt.view(B, _NUM_ADD)
-        g_v = torch.cat([flat_nv, g_R.reshape(B, -1)], 1)
-        pad = torch.zeros(
-            B, OUTPUT_DIM - _NUM_ADD - 3 * _NUM_ROTS, dtype=nR.dtype, device=nR.device
-        )
-        g_out = torch.cat([flat_nv, g_d.reshape(B, -1), pad], 1)
-        return g_v, g_out, g_Y - g_X, None, None, None
+    def backward(ctx, g_in, g_out, g_nv, g_nR, g_phi, g_tau):  # type: ignore[override]
+        dec, shift_rows = ctx.dec, ctx.shift_rows
+        dec_saved, state_saved = ctx.saved_steps
+        d0 = state_saved[0][2]
+        B, N = d0.shape[0], len(state_saved)
+        dtype, device = d0.dtype, d0.device
+
+        def grad(g: Tensor | None, shape: tuple[int, ...]) -> Tensor:
+            return torch.zeros(shape, dtype=dtype, device=device) if g is None else g
+
+        g_in = grad(g_in, (B, N, STATE_DIM))
+        g_out = grad(g_out, (B, N, OUTPUT_DIM))
+        g_nv = grad(g_nv, (B, N, _NUM_VEC, 3))
+        g_nR = grad(g_nR, (B, N, _NUM_ROTS, 3, 3))
+        g_phi = grad(g_phi, (B, N))
+        g_tau = grad(g_tau, (B, N, 3))
+        g_z = [torch.empty(B, N, w, dtype=dtype, device=device) for w in dec.widths]
+        g_orows = torch.zeros(B, _NUM_VEC, 3, dtype=dtype, device=device)
+        g_v = torch.zeros(B, STATE_DIM, dtype=dtype, device=device)  # ∂L/∂(state after step t)
+        WT = dec.weights_t
+        for t in range(N - 1, -1, -1):
+            g_v_s, g_pre, g_o = _state_backward(
+                state_saved[t],
+                shift_rows,
+                g_v,
+                g_nv[:, t].clone(),
+                g_nR[:, t],
+                g_phi[:, t],
+                g_tau[:, t],
+            )
+            g_orows += g_o
+            g_pre = g_pre + g_out[:, t]
+            for k in range(len(dec.norms) - 1, -1, -1):
+                g_z[k + 1][:, t] = g_pre
+                pre, mean, rstd, h = dec_saved[t][k]
+                groups, gw, _, _ = dec.norms[k]
+                g_y = (g_pre @ WT[k + 1]) * (h > 0)
+                g_pre = torch.ops.aten.native_group_norm_backward(
+                    g_y, pre, mean, rstd, gw, B, pre.shape[1], 1, groups, [True, False, False]
+                )[0]
+            g_z[0][:, t] = g_pre
+            g_v = g_pre @ WT[0] + g_v_s + g_in[:, t]
+        return g_v, g_orows, torch.cat(g_z, -1), None, None, None, None
 
 
 class SequentialRollout:
@@ -251,6 +335,9 @@ class SequentialRollout:
                         b = b * model.output_scale + model.output_mean
                     Wh, Wz, b = Wh[out_perm], Wz[out_perm], b[out_perm]
                 self.layers.append((Wh.T.contiguous(), Wz.T.contiguous(), b))
+        self.weights = [Wh for Wh, _, _ in self.layers]  # (in, out): x @ W
+        self.weights_t = [Wh.T.contiguous() for Wh in self.weights]  # for the gradient
+        self.widths = [Wh.shape[1] for Wh in self.weights]
         self.xy = torch.tensor([1.0, 1.0, 0.0], dtype=dtype, device=device)
         self.skew = _skew_map(dtype, device)
         joint_rows = torch.zeros(_NUM_VEC, 1, dtype=dtype, device=device)
@@ -324,28 +411,12 @@ class SequentialRollout:
         vecs, root, tau0, _ = self._canonicalize(vecs0, root0, offset_rows, angle0)
         v = torch.cat([vecs.reshape(B, -1), root.reshape(B, 9), v0[:, _NUM_ADD + 9 :]], 1)
 
-        # the latent's share of every layer, all steps at once; unbind: one gradient per step
-        zparts = [(torch.matmul(z, Wz) + b).unbind(1) for _, Wz, b in self.layers]
-        W = [Wh for Wh, _, _ in self.layers]
-        inputs, outs, pred_vecs, pred_rots, angles, taus = [], [], [], [], [], []
-        for t in range(N):
-            inputs.append(v)
-            pre = torch.addmm(zparts[0][t], v, W[0])
-            for k, (groups, gw, gb, eps) in enumerate(self.norms):
-                h = torch.relu(torch.group_norm(pre, groups, gw, gb, eps, False))
-                pre = torch.addmm(zparts[k + 1][t], h, W[k + 1])
-            out = pre
-            outs.append(out)
-            v, nv, nR, angle, tau = _StateStep.apply(
-                v, out, offset_rows, self.shift_rows, self.skew, heading_epsilon
-            )
-            pred_vecs.append(nv)
-            pred_rots.append(nR)
-            angles.append(angle)
-            taus.append(tau)
-        return self._assemble(
-            init, z, offset, tau0, angle0, inputs, outs, pred_vecs, pred_rots, angles, taus
+        # the latent's share of every layer, all steps at once
+        zcat = torch.cat([torch.matmul(z, Wz) + b for _, Wz, b in self.layers], -1)
+        inputs, outs, vecs, rots, phi, tau = _RolloutFn.apply(
+            v, offset_rows, zcat, self, self.shift_rows, self.skew, heading_epsilon
         )
+        return self._assemble(init, z, offset, tau0, angle0, inputs, outs, vecs, rots, phi, tau)
 
     def _assemble(
         self,
@@ -354,21 +425,21 @@ class SequentialRollout:
         offset: Tensor,
         tau0: Tensor,
         angle0: Tensor | None,
-        inputs: list[Tensor],
-        outs: list[Tensor],
-        pred_vecs: list[Tensor],
-        pred_rots: list[Tensor],
-        angles: list[Tensor],
-        taus: list[Tensor],
+        inputs: Tensor,
+        out: Tensor,
+        vecs: Tensor,
+        rots: Tensor,
+        phi: Tensor,
+        tau: Tensor,
     ) -> Rollout:
-        """World states, contacts and the conditional prior, batched over all steps."""
+        """World states, contacts and the conditional prior, batched over all steps.
+
+        ``inputs`` (B, N, 339) and ``out`` (B, N, 216) are packed; ``vecs`` (B, N, 47, 3) and
+        ``rots`` (B, N, 22, 3, 3) are in the local frame of the previous step; frame t+1 is
+        frame t turned by ``phi`` (B, N) and shifted by ``tau`` (B, N, 3).
+        """
         B, N = z.shape[0], z.shape[1]
-        mean, logvar = self.model.prior(self._unpack(torch.stack(inputs, 1)))
-        out = torch.stack(outs, 1)  # (B, N, 216) packed
-        vecs = torch.stack(pred_vecs, 1)  # (B, N, 47, 3), local frame of the previous step
-        rots = torch.stack(pred_rots, 1)  # (B, N, 22, 3, 3)
-        phi = torch.stack(angles, 1)  # (B, N): frame t+1 = frame t turned by phi_t
-        tau = torch.stack(taus, 1)  # (B, N, 3)
+        mean, logvar = self.model.prior(self._unpack(inputs))
         # local frame t → world: x_w = C_t x + c_t, C_t = Rz(psi_t)
         psi0 = angle0 if angle0 is not None else torch.zeros_like(phi[:, 0])
         psi = psi0[:, None] + torch.cat([torch.zeros_like(phi[:, :1]), phi[:, :-1]], 1).cumsum(1)

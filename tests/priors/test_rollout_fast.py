@@ -174,24 +174,31 @@ def test_rotation_update_is_the_exponential_map():
 
 
 @pytest.mark.parametrize("heading_epsilon", [False, True])
-def test_fused_step_gradient(heading_epsilon):
-    """The hand-written backward of one step (``_StateStep``) against finite differences."""
-    from slahmr_opt.priors.rollout_fast import _StateStep
+def test_hand_written_rollout_gradient(model, body64, turning, heading_epsilon):
+    """The roll-out loop's written-out backward (decoder and state update, ``_RolloutFn``)
+    against finite differences, both heading forms."""
+    from slahmr_opt.priors.rollout_fast import _RolloutFn
 
+    fast = SequentialRollout(model)
+    init, offset = two_people(body64, turning)
     gen = torch.Generator().manual_seed(11)
-    B = 2
-    R = roma.random_rotmat((B, 22), dtype=D)
-    add = torch.randn(B, 141, generator=gen, dtype=D)
-    v = torch.cat([add, R.reshape(B, -1)], 1).requires_grad_(True)
-    out = (0.2 * torch.randn(B, 216, generator=gen, dtype=D)).requires_grad_(True)
-    orows = torch.zeros(B, 47, 3, dtype=D)
-    orows[:, 3:25, :2] = 0.1 * torch.randn(B, 1, 2, generator=gen, dtype=D)
-    orows.requires_grad_(True)
-    shift = torch.zeros(47, 1, dtype=D)
-    shift[0] = 1.0
-    shift[3:25] = 1.0
+    v0 = fast._pack(init).detach().requires_grad_(True)
+    orows = (fast.joint_rows * offset[:, None, :]).detach().requires_grad_(True)
+    zcat = (0.3 * torch.randn(2, 3, sum(fast.widths), generator=gen, dtype=D)).requires_grad_()
+    weights = [torch.randn(s, generator=gen, dtype=D) for s in [(2, 3, 339), (2, 3, 216)]]
 
-    def fn(v, out, orows):
-        return _StateStep.apply(v, out, orows, shift, None, heading_epsilon)
+    def fn(v0, orows, zcat):
+        ins, outs, nv, nR, phi, tau = _RolloutFn.apply(
+            v0, orows, zcat, fast, fast.shift_rows, fast.skew, heading_epsilon
+        )
+        # every output feeds the loss, as in a roll-out's energy
+        return (
+            (ins * weights[0]).sum()
+            + (outs * weights[1]).sum()
+            + nv.square().sum()
+            + (nR * nR.flip(-1)).sum()
+            + phi.sin().sum()
+            + tau.square().sum()
+        )
 
-    assert torch.autograd.gradcheck(fn, (v, out, orows), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(fn, (v0, orows, zcat), eps=1e-6, atol=1e-5)
