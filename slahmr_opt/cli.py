@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from slahmr_opt.apps import COMMAND_MODULES
-from slahmr_opt.io.atomic import write_json_atomic
+from slahmr_opt.files import write_json_atomic
 
 
 # ---------------------------------------------------------------------------- body commands
@@ -428,7 +428,7 @@ def _cmd_eval_prior(args: argparse.Namespace) -> int:
     import torch
 
     import slahmr_opt.priors.train as train
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
 
     if args.threads:
         torch.set_num_threads(args.threads)

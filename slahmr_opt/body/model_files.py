@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from slahmr_opt.io.atomic import write_npz_atomic
+from slahmr_opt.files import write_npz_atomic
 
 MODEL_TYPES = ("smpl", "smplh", "smplx")
 

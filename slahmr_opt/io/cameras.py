@@ -34,13 +34,13 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation, Slerp
 
+from slahmr_opt.files import write_bytes_atomic, write_npz_atomic
 from slahmr_opt.geometry.camera import (
     default_focal,
     quat_xyzw_to_rotmat,
     rotmat_to_quat_wxyz,
     rotmat_to_quat_xyzw,
 )
-from slahmr_opt.io.atomic import write_bytes_atomic, write_npz_atomic
 from slahmr_opt.io.keypoints import (
     as_numeric_array,
     check_finite,

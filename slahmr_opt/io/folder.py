@@ -37,10 +37,10 @@ from typing import Any
 
 import numpy as np
 
+from slahmr_opt.files import write_json_atomic
 from slahmr_opt.io import cameras as camera_io
 from slahmr_opt.io import keypoints as keypoint_io
 from slahmr_opt.io import tracks as track_io
-from slahmr_opt.io.atomic import write_json_atomic
 from slahmr_opt.io.scene_folder import FORMAT_NAME as SCENE_FORMAT_NAME
 from slahmr_opt.io.scene_folder import load_scene
 from slahmr_opt.scene import Cameras, Scene, Track, Visibility

@@ -43,7 +43,7 @@ from typing import Any, Literal
 import numpy as np
 
 from slahmr_opt.body.joint_maps import COCO17_TO_BODY25
-from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.files import write_bytes_atomic, write_json_atomic, write_npz_atomic
 
 __all__ = [
     "KEYPOINT_LAYOUTS",

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.files import write_bytes_atomic, write_json_atomic, write_npz_atomic
 from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.scene import (
     NUM_CONTACT_JOINTS,

@@ -34,7 +34,7 @@ import numpy as np
 import roma
 import torch
 
-from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.files import write_bytes_atomic, write_json_atomic, write_npz_atomic
 from slahmr_opt.io.keypoints import (
     OPENPOSE_SUFFIX,
     FrameIndex,

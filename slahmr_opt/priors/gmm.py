@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from slahmr_opt.io.atomic import write_npz_atomic
+from slahmr_opt.files import write_npz_atomic
 from slahmr_opt.priors.state import GMM_DIM, PriorState, canonical_frame, gmm_features, to_local
 
 __all__ = ["GaussianMixture", "fit_gmm", "initial_state_energy"]

@@ -30,7 +30,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from slahmr_opt.config import LBFGSConfig, NaNPolicy, PassConfig
-from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.files import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
