@@ -7,23 +7,22 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from slahmr_opt.io.cameras import (
+from slahmr_opt.io.cameras import read_cameras
+from slahmr_opt.io.dpvo import (
     cameras_to_pose7,
-    default_intrinsics,
     pose7_to_c2w,
-    read_cameras,
-    read_intrinsics,
-    read_megasam_npz,
     read_pose7_trajectory,
-    read_slahmr_cameras,
-    read_tum_trajectory,
-    rescale_intrinsics,
     write_dpvo_trajectory,
-    write_intrinsics_txt,
-    write_megasam_npz,
-    write_slahmr_cameras,
-    write_tum_trajectory,
 )
+from slahmr_opt.io.intrinsics import (
+    default_intrinsics,
+    read_intrinsics,
+    rescale_intrinsics,
+    write_intrinsics_txt,
+)
+from slahmr_opt.io.megasam import read_megasam_npz, write_megasam_npz
+from slahmr_opt.io.slahmr_layout import read_slahmr_cameras, write_slahmr_cameras
+from slahmr_opt.io.tum import read_tum_trajectory, write_tum_trajectory
 from slahmr_opt.scene import Cameras
 
 SIZE = (640, 480)

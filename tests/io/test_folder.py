@@ -234,8 +234,8 @@ def test_original_layout_images_give_frames_and_size(tmp_path, gappy):
 
 
 def test_original_layout_from_a_phalp_pickle(tmp_path, clean, body):
-    from slahmr_opt.io.cameras import write_slahmr_cameras
-    from slahmr_opt.io.tracks import write_phalp_pickle
+    from slahmr_opt.io.phalp import write_phalp_pickle
+    from slahmr_opt.io.slahmr_layout import write_slahmr_cameras
 
     names = [f"{i + 1:06d}" for i in range(40)]
     pkl = tmp_path / "slahmr" / "phalp_out" / "results" / "seq.pkl"
@@ -339,9 +339,10 @@ def test_manifest_shots_list(tmp_path, gappy):
 
 def test_manifest_with_other_names_and_conventions(tmp_path, gappy):
     """A hand-written manifest: wxyz world→camera rows in an npz, keypoints from COCO JSON."""
-    from slahmr_opt.io.cameras import cameras_to_pose7
+    from slahmr_opt.io.dpvo import cameras_to_pose7
     from slahmr_opt.io.keypoints import KeypointTrack, write_coco_results_json
-    from slahmr_opt.io.tracks import track_to_observations, write_npz_tracks
+    from slahmr_opt.io.npz_tracks import write_npz_tracks
+    from slahmr_opt.io.tracks import track_to_observations
 
     np.savez(
         tmp_path / "poses.npz",

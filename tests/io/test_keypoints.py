@@ -10,25 +10,24 @@ import pytest
 import torch
 
 from slahmr_opt.body.joint_maps import COCO17_TO_BODY25, coco17_to_body25
+from slahmr_opt.io.common import FrameIndex, read_pickle
+from slahmr_opt.io.gvhmr_inputs import read_gvhmr_vitpose, write_gvhmr_vitpose
 from slahmr_opt.io.keypoints import (
-    FrameIndex,
     KeypointTrack,
     body25_to_coco17_array,
     coco17_to_body25_array,
     keypoints_to_body25,
-    read_gvhmr_vitpose,
     read_keypoint_arrays,
+    write_coco_results_json,
+    write_keypoint_array,
+)
+from slahmr_opt.io.openpose import (
     read_openpose_json,
     read_openpose_tracks,
-    read_pickle,
-    read_wham_tracking_results,
-    write_coco_results_json,
-    write_gvhmr_vitpose,
-    write_keypoint_array,
     write_openpose_json,
     write_openpose_tracks,
-    write_wham_tracking_results,
 )
+from slahmr_opt.io.wham_inputs import read_wham_tracking_results, write_wham_tracking_results
 
 COCO_SLOTS = list(COCO17_TO_BODY25)
 EMPTY_SLOTS = [k for k in range(25) if k not in COCO_SLOTS]

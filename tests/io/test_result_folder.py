@@ -9,9 +9,9 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
+from slahmr_opt import files as atomic
 from slahmr_opt.body import BodyModel
 from slahmr_opt.geometry.floor import floor_aligned_transform, points_world_to_floor
-from slahmr_opt import files as atomic
 from slahmr_opt.io.results import (
     LoadedResult,
     load_estimate,

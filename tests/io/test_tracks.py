@@ -9,23 +9,23 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from slahmr_opt.io.keypoints import FrameIndex
-from slahmr_opt.io.scene_folder import save_scene
-from slahmr_opt.io.tracks import (
-    TrackObservations,
+from slahmr_opt.io.common import FrameIndex
+from slahmr_opt.io.npz_tracks import read_npz_tracks, write_npz_tracks
+from slahmr_opt.io.phalp import (
     crop_camera_to_full,
     full_to_crop_camera,
-    read_npz_tracks,
     read_phalp_pickle,
+    write_phalp_pickle,
+)
+from slahmr_opt.io.scene_folder import save_scene
+from slahmr_opt.io.slahmr_layout import (
     read_shot_idcs,
     read_smpl_json,
     read_track_preds,
-    track_to_observations,
-    write_npz_tracks,
-    write_phalp_pickle,
     write_shot_idcs,
     write_track_preds,
 )
+from slahmr_opt.io.tracks import TrackObservations, track_to_observations
 from slahmr_opt.scene import Track, Visibility
 from slahmr_opt.synth.scene import make_scene
 
