@@ -108,11 +108,11 @@ def write_npz_atomic(
     return write_atomic(dst, lambda fh: save(fh, **{k: np.asarray(v) for k, v in arrays.items()}))
 
 
-def write_json_atomic(dst: str | os.PathLike, payload: Any) -> Path:
-    """Write ``payload`` as indented JSON (UTF-8, trailing newline) to ``dst`` atomically."""
+def write_json_atomic(dst: str | os.PathLike, payload: Any, *, indent: int | None = 2) -> Path:
+    """Write ``payload`` as JSON (UTF-8, ``indent`` spaces, final newline) to ``dst`` atomically."""
 
     def write(fh) -> None:
-        json.dump(payload, fh, indent=2)
+        json.dump(payload, fh, indent=indent)
         fh.write("\n")
 
     return write_atomic(dst, write, mode="w")

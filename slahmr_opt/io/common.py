@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import re
 import zipfile
 from collections.abc import Sequence
@@ -123,11 +122,10 @@ def _pickle_refused(label: str, what: str) -> ValueError:
 
 
 def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a pickle (plain or written by joblib), only when the caller trusts it.
+    """Load a pickle (plain, or written by ``joblib.dump``, compressed or not), only when the
+    caller trusts it.
 
-    joblib is used when it is installed (it is not a dependency); otherwise the standard
-    ``pickle`` module reads plain pickles, and a file that needs joblib (compressed, or holding
-    numpy arrays in joblib's own layout) gets a ValueError saying so.
+    joblib (a dependency) reads both: PHALP and WHAM write their results with ``joblib.dump``.
 
     Args:
         path: the pickle file.
@@ -137,6 +135,8 @@ def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> An
     Returns:
         The unpickled object.
     """
+    import joblib
+
     path = Path(path)
     label = str(path)
     if not path.is_file():
@@ -144,26 +144,14 @@ def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> An
     if not trust_pickle:
         raise _pickle_refused(label, what)
     try:
-        import joblib  # optional
-    except ImportError:
-        joblib = None
-    try:
-        if joblib is not None:
-            return joblib.load(path)
-        with open(path, "rb") as f:
-            return pickle.load(f)
+        return joblib.load(path)
     except ModuleNotFoundError as err:
-        hint = (
-            " (written by joblib: `pip install joblib` to read it)" if "joblib" in str(err) else ""
-        )
-        raise ValueError(f"{label}: cannot unpickle {what}: {err}{hint}") from None
+        raise ValueError(
+            f"{label}: cannot unpickle {what}: it needs the Python module {err.name!r}, which is "
+            "not installed"
+        ) from None
     except Exception as err:  # unpickling raises many types
-        with open(path, "rb") as f:
-            head = f.read(2)
-        hint = ""
-        if joblib is None and (head[:1] == b"\x78" or head == b"ZF"):
-            hint = " (looks like a compressed joblib file: `pip install joblib` to read it)"
-        raise ValueError(f"{label}: cannot unpickle {what} ({err}){hint}") from None
+        raise ValueError(f"{label}: cannot unpickle {what} ({type(err).__name__}: {err})") from None
 
 
 def read_torch_file(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:

@@ -1,11 +1,20 @@
 """DPVO and DROID-SLAM trajectories: (T, 7) ``tx ty tz qx qy qz qw`` camera→world rows.
 
-Files: ``.npy``, ``.npz``, 7-column text, or ``.pt``/``.pth`` (WHAM's ``slam_results.pth``).
-DPVO's ``demo.py --save_trajectory`` writes TUM text instead (:mod:`~slahmr_opt.io.tum`).
+``DPVO.terminate()`` returns ``(poses, tstamps)`` with ``poses`` (N, 7) "x y z qx qy qz qw"
+camera→world (princeton-vl/DPVO ``dpvo/dpvo.py:173-198``); DROID-SLAM's ``terminate`` the same
+rows; WHAM saves them as ``slam_results.pth`` (:mod:`~slahmr_opt.io.wham_inputs`). Files read
+here: ``.npy``, ``.npz``, 7-column text, or ``.pt``/``.pth``.
+
+DPVO's ``demo.py --save_trajectory`` writes TUM text through evo instead (``demo.py:84-95``):
+one row per *processed* frame, timestamps ``0 … N−1``, and ``--stride`` defaults to 2
+(``demo.py:66``) while ``image_stream`` keeps ``image_list[skip::stride]`` (``dpvo/stream.py:21``):
+row ``r`` is video frame ``skip + stride · r``. :func:`write_dpvo_saved_trajectory` writes that
+file; :func:`~slahmr_opt.io.cameras.read_cameras` reads it with ``stride`` / ``skip``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Literal
@@ -34,7 +43,9 @@ __all__ = [
     "cameras_to_pose7",
     "interpolate_c2w",
     "pose7_to_c2w",
+    "read_pose7_rows",
     "read_pose7_trajectory",
+    "write_dpvo_saved_trajectory",
     "write_dpvo_trajectory",
 ]
 
@@ -111,21 +122,43 @@ def cameras_to_pose7(
     return np.concatenate([m[:, :3, 3], q.numpy()], axis=1)
 
 
-def interpolate_c2w(times: np.ndarray, c2w: np.ndarray, query: np.ndarray) -> np.ndarray:
+def interpolate_c2w(
+    times: np.ndarray,
+    c2w: np.ndarray,
+    query: np.ndarray,
+    *,
+    before: float = 0.0,
+    after: float = 0.0,
+    label: str = "trajectory",
+    unit: str = "",
+) -> np.ndarray:
     """Camera→world poses at ``query`` times: slerp for rotation, linear for the centre.
 
-    Query times before the first or after the last pose take that pose.
+    A query up to ``before`` ahead of the first pose or ``after`` past the last takes that pose;
+    one further out is an error (the trajectory does not cover it).
 
     Args:
         times: (K,) strictly increasing pose times.
         c2w: (K, 4, 4) camera→world.
         query: (T,) times.
+        before, after: how far outside the poses a query may lie.
+        label: the trajectory file, for messages.
+        unit: the unit of the times, for messages (e.g. " s").
 
     Returns:
         (T, 4, 4).
     """
     times = np.asarray(times, np.float64)
-    q = np.clip(np.asarray(query, np.float64), times[0], times[-1])
+    q = np.asarray(query, np.float64)
+    outside = (q < times[0] - before) | (q > times[-1] + after)
+    if np.any(outside):
+        i = int(np.flatnonzero(outside)[0])
+        raise ValueError(
+            f"{label}: frame {i} (at {q[i]:.6g}{unit}) lies outside the trajectory, whose poses "
+            f"span {times[0]:.6g}{unit} … {times[-1]:.6g}{unit}; {int(outside.sum())} of "
+            f"{q.size} frames are not covered (check the frame times, stride or first frame)"
+        )
+    q = np.clip(q, times[0], times[-1])
     out = np.zeros((q.size, 4, 4))
     out[:, 3, 3] = 1.0
     if times.size == 1:
@@ -165,6 +198,28 @@ def _trajectory_array(path: Path, trust_pickle: bool, key: str | None) -> np.nda
     )
 
 
+def read_pose7_rows(
+    path: str | os.PathLike, *, key: str | None = None, trust_pickle: bool = False
+) -> np.ndarray:
+    """The (T, 7) rows of a DPVO / DROID-SLAM trajectory file, unconverted (see
+    :func:`read_pose7_trajectory` for the files)."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: file not found (trajectory)")
+    arr = as_numeric_array(_trajectory_array(path, trust_pickle, key), str(path), "poses")
+    if arr.ndim != 2 or arr.shape[1] != 7 or arr.shape[0] < 1:
+        hint = (
+            " (8 columns: a TUM file with timestamps, format 'tum')"
+            if arr.ndim == 2 and arr.shape[1] == 8
+            else ""
+        )
+        raise ValueError(
+            f"{path}: trajectory has shape {arr.shape}, expected (T, 7) rows "
+            f"tx ty tz qx qy qz qw with T ≥ 1{hint}"
+        )
+    return arr
+
+
 def read_pose7_trajectory(
     path: str | os.PathLike,
     *,
@@ -183,11 +238,8 @@ def read_pose7_trajectory(
     Returns:
         (T, 4, 4) camera→world matrices (SLAM units).
     """
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: file not found (trajectory)")
-    arr = _trajectory_array(path, trust_pickle, key)
-    return pose7_to_c2w(arr, pose=pose, quat_order=quat_order, label=str(path))
+    rows = read_pose7_rows(path, key=key, trust_pickle=trust_pickle)
+    return pose7_to_c2w(rows, pose=pose, quat_order=quat_order, label=str(path))
 
 
 def write_dpvo_trajectory(
@@ -201,10 +253,24 @@ def write_dpvo_trajectory(
     path = Path(path)
     arr = cameras_to_pose7(cameras, pose=pose, quat_order=quat_order)
     if path.suffix == ".npy":
-        import io
-
         buf = io.BytesIO()
         np.save(buf, arr, allow_pickle=False)
         return write_bytes_atomic(path, buf.getvalue())
     text = "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in arr)
     return write_bytes_atomic(path, text.encode())
+
+
+def write_dpvo_saved_trajectory(
+    path: str | os.PathLike, cameras: Cameras, *, stride: int = 2, skip: int = 0
+) -> Path:
+    """Write what DPVO's ``demo.py --save_trajectory`` writes for a video of these cameras.
+
+    Rows for frames ``skip, skip + stride, …`` (``image_list[skip::stride]``), timestamps
+    ``0 … N−1`` (the stream's counter), camera→world ``x y z qx qy qz qw``, through
+    ``np.savetxt(..., delimiter=" ")`` as evo's ``write_tum_trajectory_file`` does.
+    """
+    arr = cameras_to_pose7(cameras)[skip::stride]
+    mat = np.column_stack([np.arange(len(arr), dtype=np.float64), arr])
+    buf = io.BytesIO()
+    np.savetxt(buf, mat, delimiter=" ")
+    return write_bytes_atomic(path, buf.getvalue())

@@ -1,10 +1,24 @@
-"""Camera intrinsics: calibration text files (the original's ``--intrins_path``, DROID-SLAM's and
-DPVO's ``--calib``, WHAM's ``calib.txt``), the default focal, and rescaling to another image size.
+"""Camera intrinsics: calibration text files, the default focal, rescaling to another image size,
+and lens distortion.
+
+Calibration files, one row for all frames or one per frame:
+
+- ``fx fy cx cy``: DROID-SLAM's and DPVO's ``--calib`` (``calib/*.txt`` in both repositories),
+  WHAM's ``calib.txt`` (``lib/models/preproc/slam.py:38-45``), the original SLAHMR's
+  ``--intrins_path``;
+- ``fx fy cx cy W H``: the original's ``--intrins_path`` with the image size
+  (``slahmr/preproc/run_slam.py``);
+- ``fx fy cx cy k1 k2 p1 p2 [k3 …]``: DROID-SLAM and DPVO undistort every image with OpenCV
+  (``cv2.undistort(image, K, calib[4:])``, DROID-SLAM ``demo.py:29-43``, DPVO
+  ``dpvo/stream.py:11-27``) and track with ``K`` on the undistorted images. Keypoints detected on
+  the original images are then undistorted the same way (:func:`undistort_points`) so that the
+  pinhole cameras fit them.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +28,13 @@ from slahmr_opt.geometry.camera import default_focal
 from slahmr_opt.io.common import check_finite, read_text_rows
 
 __all__ = [
+    "DISTORTION_COUNTS",
+    "Calibration",
     "check_focal",
     "default_intrinsics",
     "read_intrinsics",
     "rescale_intrinsics",
+    "undistort_points",
     "write_intrinsics_txt",
 ]
 
@@ -52,48 +69,108 @@ def rescale_intrinsics(
     return np.asarray(intrinsics, np.float64) * np.array([sx, sy, sx, sy])
 
 
-def read_intrinsics(path: str | os.PathLike) -> tuple[np.ndarray, tuple[int, int] | None]:
-    """Read an intrinsics text file (the original's ``--intrins_path``, WHAM's ``calib.txt``).
+DISTORTION_COUNTS = (4, 5, 8, 12, 14)
+"""Distortion coefficient counts OpenCV accepts (k1 k2 p1 p2, then k3, k4–k6, s1–s4, τx τy)."""
 
-    One row for every frame, or one row per frame: ``fx fy cx cy`` or ``fx fy cx cy W H``
-    (whitespace or commas; ``#`` starts a comment).
+
+@dataclass(eq=False)
+class Calibration:
+    """What a calibration file holds.
+
+    Attributes:
+        intrinsics: (K, 4) ``fx, fy, cx, cy`` pixels, K = 1 (all frames) or one row per frame.
+        image_size: ``(W, H)`` the intrinsics belong to, when the file says (6-number rows).
+        distortion: (D,) OpenCV distortion coefficients (D in :data:`DISTORTION_COUNTS`), or None.
+    """
+
+    intrinsics: np.ndarray
+    image_size: tuple[int, int] | None = None
+    distortion: np.ndarray | None = None
+
+
+def read_intrinsics(path: str | os.PathLike) -> Calibration:
+    """Read a calibration text file (see the module docstring for the row forms).
+
+    Whitespace or commas separate numbers, ``#`` starts a comment (DPVO and DROID read these
+    files with ``np.loadtxt(calib, delimiter=" ")``, which this accepts too).
 
     Returns:
-        ((K, 4) intrinsics with K = 1 or T, the ``(W, H)`` they belong to or None).
+        The intrinsics, their image size (or None), the distortion coefficients (or None).
     """
     label = str(path)
     arr = read_text_rows(path, "intrinsics")
-    if arr.shape[1] not in (4, 6):
+    cols = arr.shape[1]
+    if cols not in (4, 6) and cols - 4 not in DISTORTION_COUNTS:
         raise ValueError(
-            f"{label}: rows have {arr.shape[1]} numbers, expected 4 (fx fy cx cy) or 6 "
-            "(fx fy cx cy W H)"
+            f"{label}: rows have {cols} numbers, expected 4 (fx fy cx cy), 6 (fx fy cx cy W H) "
+            "or 4 + OpenCV distortion coefficients (8: fx fy cx cy k1 k2 p1 p2, as DPVO's and "
+            "DROID-SLAM's calib files; 9, 12, 16 or 18)"
         )
     check_finite(arr, label, "intrinsics")
     check_focal(arr[:, :4], label, "intrinsics")
-    size = None
-    if arr.shape[1] == 6:
+    size = distortion = None
+    if cols == 6:
         sizes = {(int(w), int(h)) for w, h in arr[:, 4:]}
         if len(sizes) != 1:
             raise ValueError(f"{label}: the image size (W H columns) differs between rows")
         size = next(iter(sizes))
-    return arr[:, :4], size
+    elif cols > 4:
+        if np.any(arr[:, 4:] != arr[0, 4:]):
+            raise ValueError(f"{label}: the distortion coefficients differ between rows")
+        distortion = arr[0, 4:].copy() if np.any(arr[0, 4:] != 0) else None
+    return Calibration(arr[:, :4].copy(), size, distortion)
+
+
+def undistort_points(
+    points: np.ndarray, intrinsics: np.ndarray, distortion: np.ndarray
+) -> np.ndarray:
+    """Pixel positions in the undistorted image, as ``cv2.undistort(image, K, distortion)`` maps
+    them (``cv2.undistortPoints`` with ``P = K``).
+
+    Args:
+        points: (N, 2) pixels in the original (distorted) image.
+        intrinsics: (4,) ``fx, fy, cx, cy`` of both images.
+        distortion: (D,) OpenCV coefficients.
+
+    Returns:
+        (N, 2) float64 pixels.
+    """
+    import cv2
+
+    fx, fy, cx, cy = np.asarray(intrinsics, np.float64)
+    K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+    pts = np.asarray(points, np.float64).reshape(-1, 1, 2)
+    if pts.shape[0] == 0:
+        return np.zeros((0, 2))
+    out = cv2.undistortPoints(pts, K, np.asarray(distortion, np.float64), P=K)
+    return out.reshape(-1, 2)
 
 
 def write_intrinsics_txt(
-    path: str | os.PathLike, intrinsics: np.ndarray, size: tuple[int, int] | None = None
+    path: str | os.PathLike,
+    intrinsics: np.ndarray,
+    size: tuple[int, int] | None = None,
+    *,
+    distortion: np.ndarray | None = None,
 ) -> Path:
-    """Write intrinsics as text rows ``fx fy cx cy [W H]`` (full precision).
+    """Write intrinsics as text rows ``fx fy cx cy [W H | k1 k2 p1 p2 …]`` (full precision),
+    space-separated as DPVO's and DROID-SLAM's ``np.loadtxt(calib, delimiter=" ")`` reads them.
 
     Args:
         intrinsics: (4,) or (K, 4) pixels.
         size: ``(W, H)`` to append to every row.
+        distortion: OpenCV coefficients to append to every row (not with ``size``).
     """
+    if size is not None and distortion is not None:
+        raise ValueError(f"{path}: a row holds either W H or distortion coefficients, not both")
     arr = np.atleast_2d(np.asarray(intrinsics, np.float64))
     lines = []
     for row in arr:
         vals = [repr(float(v)) for v in row]
         if size is not None:
             vals += [str(int(size[0])), str(int(size[1]))]
+        if distortion is not None:
+            vals += [repr(float(v)) for v in np.asarray(distortion).reshape(-1)]
         lines.append(" ".join(vals))
     return write_bytes_atomic(path, ("\n".join(lines) + "\n").encode())
 

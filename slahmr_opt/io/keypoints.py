@@ -15,6 +15,7 @@ OpenPose JSON is in :mod:`~slahmr_opt.io.openpose`, WHAM's and GVHMR's files in
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from slahmr_opt.io.common import (
 
 __all__ = [
     "KEYPOINT_LAYOUTS",
+    "ConfidenceClips",
     "KeypointLayout",
     "KeypointTrack",
     "body25_to_coco17_array",
@@ -52,6 +54,8 @@ KEYPOINT_LAYOUTS: dict[str, int] = {"body25": 25, "coco17": 17}
 """Keypoint layouts the readers know, by name → number of joints."""
 
 KeypointLayout = Literal["auto", "body25", "coco17"]
+
+log = logging.getLogger(__name__)
 
 
 def coco17_to_body25_array(coco: np.ndarray) -> np.ndarray:
@@ -81,19 +85,75 @@ def body25_to_coco17_array(body25: np.ndarray) -> np.ndarray:
     return np.asarray(body25, dtype=np.float64)[..., list(COCO17_TO_BODY25), :]
 
 
+@dataclass(eq=False)
+class ConfidenceClips:
+    """Keypoint confidences above 1 clipped to 1 while reading one source.
+
+    ViTPose (through mmpose) reports each joint's confidence as the heatmap maximum, which can
+    exceed 1 (mmpose issues #666, #884, #1324); WHAM's ``tracking_results.pth``, GVHMR's
+    ``vitpose.pt`` and SLAHMR's PHALP pickle carry them as written. The policy: values above 1
+    become 1 and the reader says so once (:meth:`report`); negative or non-finite values are
+    errors. The solver's confidence threshold and weights apply afterwards as usual.
+
+    Attributes:
+        source: the file or folder read, for the message.
+        count: confidences clipped so far.
+        largest: the largest confidence seen (1.0 when none was clipped).
+    """
+
+    source: str
+    count: int = 0
+    largest: float = 1.0
+    _reported: bool = False
+
+    def clip(self, conf: np.ndarray) -> np.ndarray:
+        """``conf`` with values above 1 set to 1, counted here."""
+        over = conf > 1.0
+        if np.any(over):
+            self.count += int(np.count_nonzero(over))
+            self.largest = max(self.largest, float(conf[over].max()))
+            conf = np.minimum(conf, 1.0)
+        return conf
+
+    def message(self) -> str | None:
+        """What was clipped, or None when nothing was."""
+        if self.count == 0:
+            return None
+        return (
+            f"{self.source}: {self.count} keypoint confidence(s) above 1 (largest "
+            f"{self.largest:.4g}, heatmap maxima as ViTPose/mmpose write them) were clipped to 1"
+        )
+
+    def report(self) -> str | None:
+        """Log :meth:`message` once (WARNING) and return it; later calls only return it."""
+        msg = self.message()
+        if msg is not None and not self._reported:
+            log.warning(msg)
+            self._reported = True
+        return msg
+
+
 def keypoints_to_body25(
-    keypoints: Any, *, layout: KeypointLayout = "auto", label: str, field: str = "keypoints"
+    keypoints: Any,
+    *,
+    layout: KeypointLayout = "auto",
+    label: str,
+    field: str = "keypoints",
+    clips: ConfidenceClips | None = None,
 ) -> np.ndarray:
     """Validate 2D keypoints and return them in BODY_25 order.
 
+    Confidences above 1 are clipped to 1 (:class:`ConfidenceClips`): counted in ``clips`` when
+    given (the caller reports once for its whole source), else reported here.
+
     Args:
-        keypoints: (..., J, 3) x, y (pixels), confidence in [0, 1]; J = 25 (BODY_25) or 17
-            (COCO-17).
+        keypoints: (..., J, 3) x, y (pixels), confidence ≥ 0; J = 25 (BODY_25) or 17 (COCO-17).
         layout: "body25", "coco17", or "auto" (by J).
         label, field: file and field, for messages.
+        clips: collects clipped confidences for one report per source.
 
     Returns:
-        (..., 25, 3) float64.
+        (..., 25, 3) float64, confidences in [0, 1].
     """
     arr = as_numeric_array(keypoints, label, field)
     if arr.ndim < 2 or arr.shape[-1] != 3:
@@ -122,12 +182,18 @@ def keypoints_to_body25(
         )
     check_finite(arr, label, field)
     conf = arr[..., 2]
-    if np.any((conf < 0) | (conf > 1)):
-        bad = tuple(int(i) for i in np.argwhere((conf < 0) | (conf > 1))[0])
+    if np.any(conf < 0):
+        bad = tuple(int(i) for i in np.argwhere(conf < 0)[0])
         raise ValueError(
             f"{label}: field {field!r} holds confidence {conf[bad]} at index {bad}; expected "
-            "confidences in [0, 1]"
+            "confidences ≥ 0 (values above 1 are clipped to 1)"
         )
+    if np.any(conf > 1):
+        own = clips is None
+        clips = ConfidenceClips(label) if own else clips
+        arr[..., 2] = clips.clip(conf)
+        if own:
+            clips.report()
     return coco17_to_body25_array(arr) if layout == "coco17" else arr
 
 
@@ -156,7 +222,9 @@ class KeypointTrack:
             )
 
 
-def _coco_results(data: list, label: str, default_id: str, layout: KeypointLayout) -> dict:
+def _coco_results(
+    data: list, label: str, default_id: str, layout: KeypointLayout, clips: ConfidenceClips
+) -> dict:
     grouped: dict[str, dict[int, np.ndarray]] = {}
     for i, entry in enumerate(data):
         if not isinstance(entry, dict) or "image_id" not in entry or "keypoints" not in entry:
@@ -176,7 +244,7 @@ def _coco_results(data: list, label: str, default_id: str, layout: KeypointLayou
                 "of x, y, score triples"
             )
         row = keypoints_to_body25(
-            flat.reshape(-1, 3), layout=layout, label=label, field=f"[{i}].keypoints"
+            flat.reshape(-1, 3), layout=layout, label=label, field=f"[{i}].keypoints", clips=clips
         )
         tid = str(entry["track_id"]) if "track_id" in entry else default_id
         per_frame = grouped.setdefault(tid, {})
@@ -197,9 +265,15 @@ def _coco_results(data: list, label: str, default_id: str, layout: KeypointLayou
 
 
 def keypoint_array_track(
-    tid: str, keypoints: Any, frames: Any, label: str, layout: KeypointLayout
+    tid: str,
+    keypoints: Any,
+    frames: Any,
+    label: str,
+    layout: KeypointLayout,
+    clips: ConfidenceClips | None = None,
 ) -> KeypointTrack:
-    kp = keypoints_to_body25(keypoints, layout=layout, label=label)
+    """One person's keypoints from an (N, J, 3) array and its (N,) frames (default 0 … N−1)."""
+    kp = keypoints_to_body25(keypoints, layout=layout, label=label, clips=clips)
     if kp.ndim != 3:
         raise ValueError(
             f"{label}: field 'keypoints' has shape {kp.shape}, expected (N, J, 3) for one person"
@@ -217,25 +291,33 @@ def keypoint_array_track(
     return KeypointTrack(tid, frames, kp)
 
 
-def _read_keypoint_file(path: Path, layout: KeypointLayout) -> dict[str, KeypointTrack]:
+def _read_keypoint_file(
+    path: Path, layout: KeypointLayout, clips: ConfidenceClips
+) -> dict[str, KeypointTrack]:
     label = str(path)
     tid = path.stem
     if path.suffix == ".npy":
         return {
-            tid: keypoint_array_track(tid, read_npy_file(path, "keypoints"), None, label, layout)
+            tid: keypoint_array_track(
+                tid, read_npy_file(path, "keypoints"), None, label, layout, clips
+            )
         }
     if path.suffix == ".npz":
         z = read_npz_file(path, "keypoints")
         if "keypoints" not in z:
             raise ValueError(f"{label}: field 'keypoints' missing (has {sorted(z)})")
-        return {tid: keypoint_array_track(tid, z["keypoints"], z.get("frames"), label, layout)}
+        return {
+            tid: keypoint_array_track(tid, z["keypoints"], z.get("frames"), label, layout, clips)
+        }
     if path.suffix == ".json":
         data = read_json_file(path, "keypoints")
         if isinstance(data, list):
-            return _coco_results(data, label, tid, layout)
+            return _coco_results(data, label, tid, layout, clips)
         if isinstance(data, dict) and "keypoints" in data:
             return {
-                tid: keypoint_array_track(tid, data["keypoints"], data.get("frames"), label, layout)
+                tid: keypoint_array_track(
+                    tid, data["keypoints"], data.get("frames"), label, layout, clips
+                )
             }
         raise ValueError(
             f"{label}: expected a COCO results list [{{'image_id', 'keypoints'}}] or an object "
@@ -247,7 +329,10 @@ def _read_keypoint_file(path: Path, layout: KeypointLayout) -> dict[str, Keypoin
 
 
 def read_keypoint_arrays(
-    path: str | os.PathLike, *, layout: KeypointLayout = "auto"
+    path: str | os.PathLike,
+    *,
+    layout: KeypointLayout = "auto",
+    clips: ConfidenceClips | None = None,
 ) -> dict[str, KeypointTrack]:
     """Read keypoint arrays (ViTPose COCO-17 or BODY_25) from a file or a folder of files.
 
@@ -263,27 +348,32 @@ def read_keypoint_arrays(
     Args:
         path: a file, or a folder whose ``.npy``/``.npz``/``.json`` files are each read.
         layout: "auto" (by J), "coco17" or "body25".
+        clips: collects confidences above 1 (reported here when not given).
 
     Returns:
         track id → keypoints (BODY_25).
     """
     path = Path(path)
+    own = ConfidenceClips(str(path)) if clips is None else clips
     if path.is_dir():
         files = sorted(
             p for p in path.iterdir() if p.is_file() and p.suffix in (".npy", ".npz", ".json")
         )
         if not files:
-            raise ValueError(f"{str(path)}: no .npy, .npz or .json keypoint files")
+            raise ValueError(f"{path}: no .npy, .npz or .json keypoint files")
         out: dict[str, KeypointTrack] = {}
         for f in files:
-            for tid, kt in _read_keypoint_file(f, layout).items():
+            for tid, kt in _read_keypoint_file(f, layout, own).items():
                 if tid in out:
-                    raise ValueError(f"{str(f)}: track id {tid!r} appears in two files")
+                    raise ValueError(f"{f}: track id {tid!r} appears in two files")
                 out[tid] = kt
-        return out
-    if not path.is_file():
-        raise ValueError(f"{str(path)}: file not found (keypoints)")
-    return _read_keypoint_file(path, layout)
+    elif path.is_file():
+        out = _read_keypoint_file(path, layout, own)
+    else:
+        raise ValueError(f"{path}: file not found (keypoints)")
+    if clips is None:
+        own.report()
+    return out
 
 
 def write_keypoint_array(

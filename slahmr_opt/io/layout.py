@@ -17,7 +17,10 @@ __all__ = [
     "LAYOUTS",
     "camera_format",
     "detect_layout",
+    "folder_path",
+    "phalp_pickle_path",
     "is_scene_folder",
+    "keypoints_format",
     "original_base",
     "original_layout_manifest",
     "text_columns",
@@ -40,10 +43,42 @@ def is_scene_folder(folder: Path) -> bool:
     return not isinstance(data, dict) or data.get("format") == SCENE_FORMAT_NAME
 
 
+def folder_path(path: str | os.PathLike) -> Path:
+    """``path`` as an absolute path with ``~`` expanded (symlinks are kept, not resolved), so
+    that paths built from it never depend on the working directory again."""
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def _has_original_outputs(base: Path) -> bool:
+    return (base / "track_preds").is_dir() or (base / "phalp_out").is_dir()
+
+
 def original_base(folder: Path) -> Path | None:
+    """The folder holding ``track_preds`` / ``phalp_out`` in the original layout, if any.
+
+    SLAHMR writes them under ``<root>/slahmr/`` for videos and custom data and under
+    ``<root>/slahmr/<split>/`` for PoseTrack and 3DPW (``preproc/launch_phalp.py:100``,
+    ``confs/data/posetrack.yaml``); ``<root>`` itself may also be that folder.
+    """
     for base in (folder / "slahmr", folder):
-        if (base / "track_preds").is_dir() or (base / "phalp_out" / "results").is_dir():
+        if _has_original_outputs(base):
             return base
+    splits = [p for p in sorted((folder / "slahmr").glob("*")) if p.is_dir()]
+    splits = [p for p in splits if _has_original_outputs(p)]
+    return splits[0] if len(splits) == 1 else None
+
+
+def phalp_pickle_path(base: Path, seq: str) -> Path | None:
+    """Where the PHALP pickle of ``seq`` is in the original layout, if anywhere.
+
+    SLAHMR runs PHALP with ``video.output_dir=<base>/phalp_out/<seq>``; PHALP writes
+    ``results/demo_<seq>.pkl`` there (``phalp/trackers/PHALP.py:155``) and SLAHMR renames it to
+    ``<base>/phalp_out/<seq>/<seq>.pkl`` (``preproc/launch_phalp.py:53-60``).
+    """
+    root = base / "phalp_out" / seq
+    for path in (root / f"{seq}.pkl", root / "results" / f"demo_{seq}.pkl"):
+        if path.is_file():
+            return path
     return None
 
 
@@ -51,12 +86,12 @@ def detect_layout(path: str | os.PathLike) -> str:
     """Which layout a folder is in: ``"scene-folder"``, ``"manifest"`` or ``"slahmr-original"``.
 
     Checked in that order: ``scene.json`` of format ``slahmr-opt-scene``; a manifest
-    (:data:`MANIFEST_NAMES`); ``slahmr/track_preds`` or ``slahmr/phalp_out/results`` (or the
-    same without the ``slahmr/`` level).
+    (:data:`MANIFEST_NAMES`); ``slahmr/track_preds`` or ``slahmr/phalp_out`` (or the same under
+    ``slahmr/<split>/``, or without the ``slahmr/`` level). ``~`` is expanded.
     """
-    folder = Path(path)
+    folder = folder_path(path)
     if not folder.is_dir():
-        raise ValueError(f"{folder}: folder not found")
+        raise ValueError(f"{path}: folder not found")
     if is_scene_folder(folder):
         return "scene-folder"
     if manifest_path(folder) is not None:
@@ -64,27 +99,36 @@ def detect_layout(path: str | os.PathLike) -> str:
     if original_base(folder) is not None:
         return "slahmr-original"
     raise ValueError(
-        f"{folder}: unknown folder layout; expected a scene folder (scene.json), a manifest "
+        f"{path}: unknown folder layout; expected a scene folder (scene.json), a manifest "
         f"({' or '.join(MANIFEST_NAMES)}), or the original SLAHMR layout "
-        "(slahmr/track_preds/<seq>/ …)"
+        "(slahmr/track_preds/<seq>/ or slahmr/phalp_out/<seq>/<seq>.pkl …)"
     )
 
 
 def original_layout_manifest(folder: Path, seq: str | None) -> dict[str, Any]:
-    """The manifest equivalent to the original SLAHMR layout under ``folder``."""
+    """The manifest equivalent to the original SLAHMR layout under ``folder`` (absolute paths).
+
+    Files, as SLAHMR's preprocessing writes them (``confs/data/video.yaml`` ``sources``):
+    ``images/<seq>/`` (frames), ``slahmr/track_preds/<seq>/`` (its exporter's per-frame JSON;
+    without it, the PHALP pickle, :func:`phalp_pickle_path`), ``slahmr/shot_idcs/<seq>.json``,
+    ``slahmr/cameras/<seq>/shot-<k>/cameras.npz`` (static cameras where missing).
+    """
+    folder = folder_path(folder)
     base = original_base(folder)
-    assert base is not None
+    if base is None:
+        raise ValueError(f"{folder}: not the original SLAHMR layout (no slahmr/track_preds)")
     track_root = base / "track_preds"
-    phalp_root = base / "phalp_out" / "results"
     seqs = sorted(p.name for p in track_root.iterdir() if p.is_dir()) if track_root.is_dir() else []
-    if not seqs and phalp_root.is_dir():
-        seqs = sorted(p.stem for p in phalp_root.glob("*.pkl"))
+    phalp_root = base / "phalp_out"
+    if phalp_root.is_dir():
+        with_pickle = [p.name for p in phalp_root.iterdir() if p.is_dir()]
+        seqs = sorted(set(seqs) | {s for s in with_pickle if phalp_pickle_path(base, s)})
     if seq is None:
         if len(seqs) != 1:
             raise ValueError(
-                f"{track_root}: holds sequences {seqs}; choose one with seq="
+                f"{base}: holds sequences {seqs}; choose one with seq= (CLI --seq)"
                 if seqs
-                else f"{track_root}: no sequence folders (track_preds/<seq>/)"
+                else f"{base}: no sequence (track_preds/<seq>/ or phalp_out/<seq>/<seq>.pkl)"
             )
         seq = seqs[0]
     elif seq not in seqs:
@@ -93,11 +137,15 @@ def original_layout_manifest(folder: Path, seq: str | None) -> dict[str, Any]:
     if (track_root / seq).is_dir():
         m.update(tracks=str(track_root / seq), tracks_format="track_preds")
     else:
-        m.update(tracks=str(phalp_root / f"{seq}.pkl"), tracks_format="phalp")
+        m.update(tracks=str(phalp_pickle_path(base, seq)), tracks_format="phalp")
     shots = base / "shot_idcs" / f"{seq}.json"
     if shots.is_file():
         m["shots"] = str(shots)
-    for images in (folder / "images" / seq, base.parent / "images" / seq):
+    split = base.name if base.parent.name == "slahmr" else None
+    candidates = [folder / "images" / seq, base.parent / "images" / seq]
+    if split is not None:
+        candidates.insert(1, folder / "images" / split / seq)
+    for images in candidates:
         if images.is_dir():
             m["frames"] = str(images)
             break
@@ -131,10 +179,12 @@ def camera_format(m: dict[str, Any], path: Path | None) -> str:
         return "slahmr"
     if path.suffix == ".npz":
         return "megasam"
+    if path.name.startswith("slam_results") and path.suffix in (".pth", ".pt"):
+        return "wham"
     if path.suffix in (".npy", ".pt", ".pth"):
         return "dpvo"
     columns = text_columns(path)
-    if columns in (7, 8):
+    if columns in (7, 8):  # DPVO's demo.py --save_trajectory writes 8 (TUM) columns
         return "dpvo" if columns == 7 else "tum"
     raise ValueError(
         f"{path}: cannot tell the camera format ({columns} text columns); set 'cameras_format'"
@@ -151,3 +201,18 @@ def tracks_format(m: dict[str, Any], path: Path) -> str:
     if path.is_dir():
         return "track_preds"
     raise ValueError(f"{path}: cannot tell the tracks format; set 'tracks_format'")
+
+
+def keypoints_format(m: dict[str, Any], path: Path) -> str:
+    """The manifest's ``keypoints_format``, or a guess from the path: ``.pt`` GVHMR's
+    ``vitpose.pt``, ``.pth``/``.pkl`` WHAM's ``tracking_results.pth``, a folder of JSON files or
+    track folders OpenPose, anything else keypoint arrays."""
+    if "keypoints_format" in m:
+        return m["keypoints_format"]
+    if path.suffix == ".pt":
+        return "gvhmr"
+    if path.suffix in (".pth", ".pkl"):
+        return "wham"
+    if path.is_dir() and (any(path.glob("*.json")) or any(p.is_dir() for p in path.iterdir())):
+        return "openpose"
+    return "arrays"

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from slahmr_opt.files import write_json_atomic
-from slahmr_opt.io.cameras import CAMERA_FORMATS
+from slahmr_opt.io.cameras import CAMERA_FORMATS, TIMESTAMPS
 from slahmr_opt.io.common import read_json_file
 from slahmr_opt.io.dpvo import write_dpvo_trajectory
 from slahmr_opt.io.gvhmr_inputs import write_gvhmr_vitpose
@@ -22,7 +22,7 @@ from slahmr_opt.io.keypoints import KeypointTrack, write_keypoint_array
 from slahmr_opt.io.megasam import write_megasam_npz
 from slahmr_opt.io.npz_tracks import write_npz_tracks
 from slahmr_opt.io.openpose import write_openpose_tracks
-from slahmr_opt.io.phalp import write_phalp_pickle
+from slahmr_opt.io.phalp import BOX_SIZES, PHALP_KEYPOINTS, write_phalp_pickle
 from slahmr_opt.io.slahmr_layout import default_frame_names, write_slahmr_cameras, write_track_preds
 from slahmr_opt.io.tracks import track_to_observations
 from slahmr_opt.io.tum import write_tum_trajectory
@@ -74,7 +74,14 @@ _MANIFEST_KEYS = {
     "quat_order": str,
     "camera_key": str,
     "camera_timestamps": str,
+    "camera_stride": int,
+    "camera_skip": int,
+    "camera_frame_times": str,
+    "camera_start_time": (int, float),
+    "camera_max_time_diff": (int, float),
     "cameras_optional": bool,
+    "phalp_keypoints": str,
+    "phalp_box_size": str,
     "intrinsics": (str, list),
     "intrinsics_size": list,
 }
@@ -143,13 +150,18 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
         "cameras_format": CAMERA_FORMATS,
         "camera_pose": ("c2w", "w2c"),
         "quat_order": ("xyzw", "wxyz"),
-        "camera_timestamps": ("rows", "frame_index", "seconds"),
+        "camera_timestamps": TIMESTAMPS,
+        "phalp_keypoints": PHALP_KEYPOINTS,
+        "phalp_box_size": BOX_SIZES,
     }
     for key, allowed in checks.items():
         if key in data and data[key] not in allowed:
             raise ValueError(f"{label}: field {key!r} is {data[key]!r}, expected one of {allowed}")
     if "fps" in data and not data["fps"] > 0:
         raise ValueError(f"{label}: field 'fps' must be > 0")
+    for key, least in (("camera_stride", 1), ("camera_skip", 0), ("camera_max_time_diff", 0)):
+        if key in data and not data[key] >= least:
+            raise ValueError(f"{label}: field {key!r} is {data[key]!r}, expected ≥ {least}")
     if "tracks" not in data and "keypoints" not in data:
         raise ValueError(f"{label}: names neither 'tracks' nor 'keypoints'; nothing to read")
     if isinstance(data.get("intrinsics"), list) and len(data["intrinsics"]) != 4:
@@ -219,7 +231,7 @@ def write_manifest_folder(
             names,
             scene.image_size,
             shot_ids=shot_ids,
-            focal=focal,
+            intrinsics=scene.cameras.intrinsics,
         )
         m.update(tracks="phalp.pkl", tracks_format="phalp")
     if focal is not None:
@@ -269,7 +281,7 @@ def write_manifest_folder(
             quat_order=quat_order,
         )
     elif cameras_format == "megasam":
-        write_megasam_npz(folder / "megasam.npz", cams)
+        write_megasam_npz(folder / "megasam.npz", cams, scene.image_size)
         m.update(cameras="megasam.npz", cameras_format="megasam")
     elif cameras_format == "slahmr":
         write_slahmr_cameras(folder / "cameras.npz", cams, scene.image_size)

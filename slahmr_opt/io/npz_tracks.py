@@ -13,7 +13,7 @@ import numpy as np
 
 from slahmr_opt.files import write_npz_atomic
 from slahmr_opt.io.common import as_numeric_array, check_frames, read_npz_file
-from slahmr_opt.io.keypoints import keypoints_to_body25
+from slahmr_opt.io.keypoints import ConfidenceClips, keypoints_to_body25
 from slahmr_opt.io.tracks import (
     SMPL_FIELDS,
     TrackObservations,
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-def _read_npz_track(path: Path) -> TrackObservations:
+def _read_npz_track(path: Path, clips: ConfidenceClips) -> TrackObservations:
     label = str(path)
     z = read_npz_file(path, "track")
     tid = path.stem
@@ -59,7 +59,7 @@ def _read_npz_track(path: Path) -> TrackObservations:
             f"{label}: field 'frames' has {frames.size} entries but the arrays have {n} rows"
         )
     if "keypoints" in z:
-        keypoints = keypoints_to_body25(z["keypoints"], label=label)
+        keypoints = keypoints_to_body25(z["keypoints"], label=label, clips=clips)
         if keypoints.shape != (n, 25, 3):
             raise ValueError(
                 f"{label}: field 'keypoints' has shape {z['keypoints'].shape}, expected (N, J, 3)"
@@ -109,7 +109,9 @@ def _read_npz_track(path: Path) -> TrackObservations:
     )
 
 
-def read_npz_tracks(path: str | os.PathLike) -> list[TrackObservations]:
+def read_npz_tracks(
+    path: str | os.PathLike, *, clips: ConfidenceClips | None = None
+) -> list[TrackObservations]:
     """Read plain npz tracks: a folder of ``<track id>.npz`` files, or one such file.
 
     Fields (N rows, one per frame the person has data):
@@ -127,14 +129,19 @@ def read_npz_tracks(path: str | os.PathLike) -> list[TrackObservations]:
         The tracks, sorted by id.
     """
     path = Path(path)
+    own = ConfidenceClips(str(path)) if clips is None else clips
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix == ".npz")
         if not files:
             raise ValueError(f"{path}: no <track id>.npz files")
-        return [_read_npz_track(f) for f in files]
-    if not path.is_file():
+    elif path.is_file():
+        files = [path]
+    else:
         raise ValueError(f"{path}: file not found (npz tracks)")
-    return [_read_npz_track(path)]
+    out = [_read_npz_track(f, own) for f in files]
+    if clips is None:
+        own.report()
+    return out
 
 
 def write_npz_tracks(

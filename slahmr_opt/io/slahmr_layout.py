@@ -25,7 +25,8 @@ from slahmr_opt.io.common import (
     read_json_file,
     read_npz_file,
 )
-from slahmr_opt.io.openpose import OPENPOSE_SUFFIX, read_openpose_json, write_openpose_json
+from slahmr_opt.io.keypoints import ConfidenceClips
+from slahmr_opt.io.openpose import OPENPOSE_SUFFIX, read_openpose_json
 from slahmr_opt.io.scene_folder import load_cameras
 from slahmr_opt.io.tracks import (
     TrackObservations,
@@ -96,7 +97,10 @@ def read_smpl_json(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 def read_track_preds(
-    folder: str | os.PathLike, frame_index: FrameIndex | None = None
+    folder: str | os.PathLike,
+    frame_index: FrameIndex | None = None,
+    *,
+    clips: ConfidenceClips | None = None,
 ) -> list[TrackObservations]:
     """Read the original's ``track_preds/<seq>/`` folder.
 
@@ -108,6 +112,7 @@ def read_track_preds(
 
     Args:
         folder: the ``track_preds/<seq>`` folder.
+        clips: collects keypoint confidences above 1 (reported here when not given).
         frame_index: frame name → video frame index (from ``shot_idcs`` or the images);
             default: the trailing number of the name (see :class:`~slahmr_opt.io.keypoints.
             FrameIndex`).
@@ -119,6 +124,7 @@ def read_track_preds(
     if not folder.is_dir():
         raise ValueError(f"{folder}: folder not found (track_preds)")
     frame_index = frame_index if frame_index is not None else FrameIndex()
+    own = ConfidenceClips(str(folder)) if clips is None else clips
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not subdirs:
         raise ValueError(f"{folder}: no track folders (expected <track id>/<frame>_smpl.json)")
@@ -130,7 +136,7 @@ def read_track_preds(
         for f in files:
             stem = frame_stem(f.name)
             if stem.endswith(OPENPOSE_SUFFIX):
-                frame = read_openpose_json(f)
+                frame = read_openpose_json(f, clips=own)
                 if frame.keypoints.shape[0] > 0:
                     idx = frame_index.index(stem[: -len(OPENPOSE_SUFFIX)], str(f))
                     kp[idx] = frame.keypoints[0]
@@ -145,6 +151,8 @@ def read_track_preds(
         if smpl:
             stack_betas([s["betas"] for s in smpl.values()], str(sub))
         out.append(observations_from_frames(sub.name, kp, smpl, str(sub)))
+    if clips is None:
+        own.report()
     return out
 
 
@@ -153,9 +161,11 @@ def write_track_preds(
 ) -> Path:
     """Write scene tracks in the original's track_preds layout.
 
-    For every track ``<folder>/<track id>/``: ``<frame>_keypoints.json`` at VISIBLE frames and
+    Files as the original's exporter writes them (``slahmr/preproc/export_phalp.py:21-58``), for
+    every track ``<folder>/<track id>/``: ``<frame>_keypoints.json`` at VISIBLE frames,
+    ``{"people": [{"pose_keypoints_2d": [[x, y, c] × 25]}]}`` (a nested list), and
     ``<frame>_smpl.json`` (``betas``, ``body_pose`` (23, 3), ``global_orient``, ``cam_trans``) at
-    frames with ``smpl_observed``. Floats are written in full precision.
+    frames with ``smpl_observed``; ``json.dump(..., indent=1)``, floats in full precision.
 
     Args:
         folder: destination ``track_preds/<seq>`` (created).
@@ -174,7 +184,10 @@ def write_track_preds(
         for i, frame in enumerate(obs.frames):
             name = frame_names[frame]
             if obs.has_keypoints[i]:
-                write_openpose_json(sub / f"{name}{OPENPOSE_SUFFIX}.json", obs.keypoints[i][None])
+                people = [{"pose_keypoints_2d": obs.keypoints[i].tolist()}]
+                write_json_atomic(
+                    sub / f"{name}{OPENPOSE_SUFFIX}.json", {"people": people}, indent=1
+                )
             if obs.has_smpl[i]:
                 write_json_atomic(
                     sub / f"{name}{SMPL_SUFFIX}.json",
@@ -184,6 +197,7 @@ def write_track_preds(
                         "global_orient": obs.global_orient[i].tolist(),
                         "cam_trans": obs.transl[i].tolist(),
                     },
+                    indent=1,
                 )
     return folder
 
@@ -262,15 +276,22 @@ def read_slahmr_cameras(path: str | os.PathLike) -> tuple[Cameras, tuple[int, in
 def write_slahmr_cameras(
     path: str | os.PathLike, cameras: Cameras, image_size: tuple[int, int]
 ) -> Path:
-    """Write SLAHMR's ``cameras.npz``: ``w2c``, ``intrins``, ``focal``, ``width``, ``height``."""
+    """Write SLAHMR's ``cameras.npz`` as its ``run_slam.py`` does (``save_cameras``, lines
+    270-285): ``np.savez`` of float32 ``height``, ``width`` (0-d), ``focal`` (mean of every fx
+    and fy), ``intrins`` (T, 4) and ``w2c`` (T, 4, 4), as DROID-SLAM's float32 tensors are.
+
+    The original's loader (``slahmr/data/dataset.py:396-417``) takes ``w2c`` as it is and
+    composes it with float32 tensors, so a float64 file makes it fail; this one loads unchanged.
+    """
+    w, h = image_size
     return write_npz_atomic(
         path,
         {
-            "w2c": cameras.w2c(),
-            "intrins": cameras.intrinsics,
-            "focal": np.float64(np.mean(cameras.intrinsics[:, :2])),
-            "width": np.int64(image_size[0]),
-            "height": np.int64(image_size[1]),
+            "height": np.float32(h),
+            "width": np.float32(w),
+            "focal": np.float32(np.mean(cameras.intrinsics[:, :2])),
+            "intrins": cameras.intrinsics.astype(np.float32),
+            "w2c": cameras.w2c().astype(np.float32),
         },
     )
 

@@ -11,7 +11,7 @@ SMPL are filled by the Track (slerp / linear), marked in ``smpl_observed``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from slahmr_opt.scene import NUM_BODY_JOINTS, Track, Visibility
 __all__ = [
     "SMPL_FIELDS",
     "TrackObservations",
+    "associate_keypoints",
     "detected_rows",
     "observations_from_frames",
     "stack_betas",
@@ -49,6 +50,12 @@ class TrackObservations:
         transl: (N, 3) SMPL translation in the camera frame (OpenCV axes), metres; or None.
         has_smpl: (N,) bool, True where the tool gave an SMPL estimate (all False without SMPL).
         source: the file or folder it came from, for messages.
+        crop: (N, 6) the HMR crop camera each ``transl`` was made from (PHALP): ``s, tx, ty``,
+            crop centre x, y and crop side (pixels); NaN rows have none. ``transl`` can then be
+            recomputed for other intrinsics
+            (:func:`~slahmr_opt.io.phalp.crop_rows_to_transl`); or None.
+        boxes: (N, 4) detection boxes ``x, y, w, h`` (pixels), NaN where unknown; used to
+            associate untracked keypoints with the track (:func:`associate_keypoints`); or None.
     """
 
     track_id: str
@@ -61,6 +68,8 @@ class TrackObservations:
     transl: np.ndarray | None = None
     has_smpl: np.ndarray | None = None
     source: str = ""
+    crop: np.ndarray | None = None
+    boxes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         label = f"{self.source or 'tracks'} (track {self.track_id!r})"
@@ -107,6 +116,15 @@ class TrackObservations:
             self.has_smpl = np.zeros(n, dtype=bool)
         if not (self.has_keypoints | self.has_smpl).any():
             raise ValueError(f"{label}: empty track: no frame has keypoints or an SMPL estimate")
+        for name, width in (("crop", 6), ("boxes", 4)):
+            value = getattr(self, name)
+            if value is not None:
+                arr = as_numeric_array(value, label, name)
+                if arr.shape != (n, width):
+                    raise ValueError(
+                        f"{label}: field {name!r} has shape {arr.shape}, expected ({n}, {width})"
+                    )
+                setattr(self, name, arr)
 
     @property
     def smpl_given(self) -> bool:
@@ -118,6 +136,24 @@ class TrackObservations:
         sel = (self.frames >= start) & (self.frames < (end if end is not None else np.inf))
         return int(np.count_nonzero(self.has_keypoints & sel))
 
+    def _rows_at(self, frames: np.ndarray) -> dict[str, Any]:
+        """This track's per-row fields spread over ``frames`` (a superset of its own)."""
+        n = frames.size
+        pos = np.searchsorted(frames, self.frames)
+        out: dict[str, Any] = {}
+        names = [*SMPL_FIELDS] if self.smpl_given else []
+        names += [k for k in ("crop", "boxes") if getattr(self, k) is not None]
+        for name in names:
+            arr = getattr(self, name)
+            full = np.full((n,) + arr.shape[1:], np.nan)
+            full[pos] = arr
+            out[name] = full
+        if self.smpl_given:
+            has_smpl = np.zeros(n, dtype=bool)
+            has_smpl[pos] = self.has_smpl
+            out["has_smpl"] = has_smpl
+        return out
+
     def with_keypoints(self, keypoints: KeypointTrack, source: str = "") -> TrackObservations:
         """A copy whose keypoints come from ``keypoints`` (they replace any of its own).
 
@@ -125,29 +161,15 @@ class TrackObservations:
         whose row has a confidence > 0.
         """
         frames = np.union1d(self.frames, keypoints.frames)
-        n = frames.size
-        pos_self = np.searchsorted(frames, self.frames)
-        pos_kp = np.searchsorted(frames, keypoints.frames)
-        kp = np.zeros((n, 25, 3))
-        kp[pos_kp] = keypoints.keypoints
-        has_kp = detected_rows(kp)
-        smpl: dict[str, Any] = {}
-        has_smpl = np.zeros(n, dtype=bool)
-        if self.smpl_given:
-            for name in SMPL_FIELDS:
-                arr = getattr(self, name)
-                full = np.full((n,) + arr.shape[1:], np.nan)
-                full[pos_self] = arr
-                smpl[name] = full
-            has_smpl[pos_self] = self.has_smpl
+        kp = np.zeros((frames.size, 25, 3))
+        kp[np.searchsorted(frames, keypoints.frames)] = keypoints.keypoints
         return TrackObservations(
             track_id=self.track_id,
             frames=frames,
             keypoints=kp,
-            has_keypoints=has_kp,
-            has_smpl=has_smpl if self.smpl_given else None,
+            has_keypoints=detected_rows(kp),
             source=source or self.source,
-            **smpl,
+            **self._rows_at(frames),
         )
 
     def to_track(self, start: int = 0, end: int | None = None) -> Track | None:
@@ -255,7 +277,10 @@ def observations_from_frames(
     kp: Mapping[int, np.ndarray],
     smpl: Mapping[int, Mapping[str, np.ndarray]],
     source: str,
+    extras: Mapping[str, Mapping[int, np.ndarray]] | None = None,
 ) -> TrackObservations:
+    """One track from per-frame dicts: frame → (25, 3) keypoints, frame → SMPL fields (and
+    optionally ``extras`` ``"crop"`` / ``"boxes"``: frame → row; other frames are NaN)."""
     frames = np.array(sorted(set(kp) | set(smpl)), dtype=np.int64)
     if frames.size == 0:
         raise ValueError(f"{source}: empty track {tid!r}: no detections")
@@ -281,6 +306,14 @@ def observations_from_frames(
                     full[i] = smpl[f][name]
             fields[name] = full
         fields["has_smpl"] = has_smpl
+    for name, rows in (extras or {}).items():
+        if rows:
+            width = len(next(iter(rows.values())))
+            full = np.full((n, width), np.nan)
+            for i, f in enumerate(frames):
+                if f in rows:
+                    full[i] = rows[f]
+            fields[name] = full
     return TrackObservations(
         track_id=tid,
         frames=frames,
@@ -289,3 +322,73 @@ def observations_from_frames(
         source=source,
         **fields,
     )
+
+
+def associate_keypoints(
+    tracks: Sequence[TrackObservations],
+    people: Mapping[int, np.ndarray],
+    *,
+    min_inside: float = 0.5,
+    enlarge: float = 1.2,
+    label: str = "keypoints",
+) -> tuple[dict[str, KeypointTrack], dict[str, Any]]:
+    """Give untracked per-frame keypoints (OpenPose's default output) to tracks with boxes.
+
+    In every frame, each person's score for a track is the fraction of its confident keypoints
+    (confidence > 0) inside the track's detection box enlarged ``enlarge`` times about its centre
+    (the 1.2 that WHAM and GVHMR use to crop around a box); people and tracks are matched one to
+    one by the Hungarian method on that score (``scipy.optimize.linear_sum_assignment``) and a
+    pair is kept when the score is at least ``min_inside`` (most of the keypoints lie in the box).
+
+    Args:
+        tracks: tracks whose ``boxes`` are known (PHALP).
+        people: video frame → (P, 25, 3) keypoints of that frame's people.
+        min_inside: least fraction of a person's keypoints inside the box.
+        enlarge: box enlargement factor.
+        label: the keypoint source, for messages.
+
+    Returns:
+        (track id → keypoints at the frames where a person was matched, a summary: people
+        matched and left over).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    with_boxes = [t for t in tracks if t.boxes is not None]
+    if not with_boxes:
+        raise ValueError(
+            f"{label}: untracked keypoints (no person_id) need tracks with detection boxes to be "
+            "associated with (a PHALP pickle); the tracks read have none"
+        )
+    rows: dict[str, dict[int, np.ndarray]] = {t.track_id: {} for t in with_boxes}
+    matched = leftover = 0
+    for frame, kp in sorted(people.items()):
+        if kp.shape[0] == 0:
+            continue
+        cands = []
+        for t in with_boxes:
+            i = np.searchsorted(t.frames, frame)
+            if i < t.frames.size and t.frames[i] == frame and np.all(np.isfinite(t.boxes[i])):
+                cands.append((t.track_id, t.boxes[i]))
+        if not cands:
+            leftover += kp.shape[0]
+            continue
+        score = np.zeros((kp.shape[0], len(cands)))
+        for j, (_, (x, y, w, h)) in enumerate(cands):
+            cx, cy, hw, hh = x + 0.5 * w, y + 0.5 * h, 0.5 * enlarge * w, 0.5 * enlarge * h
+            conf = kp[..., 2] > 0
+            inside = (np.abs(kp[..., 0] - cx) <= hw) & (np.abs(kp[..., 1] - cy) <= hh) & conf
+            score[:, j] = inside.sum(axis=1) / np.maximum(conf.sum(axis=1), 1)
+        pi, ti = linear_sum_assignment(-score)
+        for p, j in zip(pi, ti, strict=True):
+            if score[p, j] >= min_inside:
+                rows[cands[j][0]][frame] = kp[p]
+                matched += 1
+        leftover += kp.shape[0] - int(np.sum(score[pi, ti] >= min_inside))
+    out = {
+        tid: KeypointTrack(
+            tid, np.array(sorted(r), dtype=np.int64), np.stack([r[f] for f in sorted(r)])
+        )
+        for tid, r in rows.items()
+        if r
+    }
+    return out, {"matched": matched, "unmatched_people": leftover}
