@@ -179,13 +179,14 @@ def test_pass_checkpoint_with_payload_is_ignored_not_run(tmp_path, marker, caplo
 
 
 def test_training_state_with_payload_is_refused(tmp_path, marker):
+    from slahmr_opt.apps.train_prior import train_prior
     from slahmr_opt.priors import train
 
     out = tmp_path / "prior"
     out.mkdir()
     torch.save({"config": "{}", "x": _payloads(marker, tmp_path)["eval"]}, out / train.STATE_FILE)
     with pytest.raises(UnsafeFileError):
-        train.train_prior(out, train.TrainConfig.tiny(), resume=True, progress=False)
+        train_prior(out, train.TrainConfig.tiny(), resume=True, progress=False)
 
 
 # ---------------------------------------------------------------------- scene and results

@@ -16,7 +16,10 @@ PACKAGE = Path(slahmr_opt.__file__).parent
 
 # layer → layers it must not import (names of top-level modules/packages under slahmr_opt)
 UPPER = ("solver", "eval", "vis", "synth", "apps", "cli")
+BASE = ("scene", "config", "geometry", "body", "io", "result", "energies", "priors")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "errors": (*BASE, *UPPER, "safe_load"),  # the bottom: imports nothing of the package
+    "safe_load": (*BASE, *UPPER),  # reading user files safely: only errors
     "scene": ("io", "result", *UPPER, "priors", "energies"),
     "config": ("io", "result", *UPPER, "priors", "energies"),
     "geometry": ("io", "result", *UPPER, "priors", "energies"),
