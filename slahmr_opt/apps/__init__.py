@@ -9,4 +9,16 @@ runs, so that ``slahmr-opt --help`` stays fast. :data:`COMMAND_MODULES` lists th
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "synth",
+    "run",
+    "naive",
+    "eval",
+    "bench",
+    "convert",
+    "body_info",
+    "bench_body",
+    "train_prior",
+    "eval_prior",
+)

@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
+from slahmr_opt.safe_load import load_npy, load_npz, load_pickle, load_torch
+
 __all__ = [
     "FrameIndex",
     "as_numeric_array",
@@ -26,6 +29,7 @@ __all__ = [
     "read_json_file",
     "read_npy_file",
     "read_npz_file",
+    "read_npz_members",
     "read_pickle",
     "read_text_rows",
     "read_torch_file",
@@ -86,105 +90,123 @@ def read_json_file(path: str | os.PathLike, what: str) -> Any:
 
 
 def read_npz_file(path: str | os.PathLike, what: str) -> dict[str, np.ndarray]:
-    """Every array of an npz file (no pickled objects); ValueError naming the file on failure."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{str(path)}: file not found ({what})")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("not an npz archive")
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{str(path)}: cannot read {what} as npz ({err})") from None
+    """Every array of an npz file (no pickled objects); InputError naming the file on failure."""
+    return load_npz(path, what)
 
 
-def read_npy_file(path: str | os.PathLike, what: str) -> np.ndarray:
-    """A plain ``.npy`` array (no pickled objects); ValueError naming the file on failure."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{str(path)}: file not found ({what})")
+def read_npz_members(
+    path: str | os.PathLike, keys: Sequence[str], what: str
+) -> dict[str, np.ndarray | tuple[int, ...]]:
+    """Some arrays of an npz file without reading the others (MegaSaM's files hold gigabytes
+    of images next to the cameras), as safely as :func:`~slahmr_opt.safe_load.load_npz`.
+
+    Args:
+        path: the npz file.
+        keys: the arrays to read; a missing one is left out of the result.
+        what: what the file is, for messages.
+
+    Returns:
+        name → array for the ``keys`` present, and ``"<name>.shape"`` → the shape of every array
+        of the file (read from the headers only).
+    """
+    label = str(path)
+    if not Path(path).is_file():
+        raise InputError(f"{label}: file not found ({what})")
+    out: dict[str, Any] = {}
     try:
-        out = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{str(path)}: cannot read {what} as .npy ({err})") from None
-    if not isinstance(out, np.ndarray):
-        raise ValueError(f"{str(path)}: expected a single .npy array ({what})")
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if not names or not all(n.endswith(".npy") for n in names):
+                raise InputError(f"{label}: not an .npz archive ({what}); expected np.savez's")
+            for name in names:
+                key = name[: -len(".npy")]
+                with zf.open(name) as f:
+                    version = np.lib.format.read_magic(f)
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = read_header(f)
+                    out[f"{key}.shape"] = tuple(shape)
+                if key in keys:
+                    if dtype.hasobject:
+                        raise InputError(
+                            f"{label}: field {key!r} holds Python objects (dtype=object); only "
+                            f"numeric and string arrays are read ({what})"
+                        )
+                    with zf.open(name) as f:
+                        out[key] = np.lib.format.read_array(f, allow_pickle=False)
+    except InputError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise InputError(
+            f"{label}: cannot read {what}: truncated or corrupt .npz archive "
+            f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+        ) from None
     return out
 
 
-def _pickle_refused(label: str, what: str) -> ValueError:
-    return ValueError(
-        f"{label}: {what} is a Python pickle, and loading a pickle can run arbitrary code; it is "
-        "read only with trust_pickle=True (CLI: --trust-pickle). Pass it only for files you made "
-        "or trust."
+def read_npy_file(path: str | os.PathLike, what: str) -> np.ndarray:
+    """A plain ``.npy`` array (no pickled objects); InputError naming the file on failure."""
+    return load_npy(path, what)
+
+
+def _pickle_refused(label: str, what: str) -> InputError:
+    return InputError(
+        f"{label}: {what} is a Python pickle; pickles are read only when you allow it with "
+        "trust_pickle=True (CLI: --trust-pickle), and then only their data (arrays, numbers, "
+        "strings, containers) — a pickle that refers to code is refused either way."
     )
 
 
 def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a pickle (plain, or written by ``joblib.dump``, compressed or not), only when the
-    caller trusts it.
+    """Load a pickle (plain or written by ``joblib.dump``, compressed or not), only when the
+    caller opted in.
 
-    joblib (a dependency) reads both: PHALP and WHAM write their results with ``joblib.dump``.
+    PHALP and WHAM write their results with ``joblib.dump``. The file is read by
+    :func:`slahmr_opt.safe_load.load_pickle`: only data classes (numpy arrays, builtin
+    containers, torch tensors, joblib's array wrapper) are rebuilt, so no code from the file runs
+    even with ``trust_pickle=True``.
 
     Args:
         path: the pickle file.
-        trust_pickle: must be True; a pickle can run code when loaded.
+        trust_pickle: must be True (the user's opt-in for reading pickles).
         what: what the file is, for messages (e.g. "PHALP tracklets").
 
     Returns:
         The unpickled object.
     """
-    import joblib
-
     path = Path(path)
     label = str(path)
     if not path.is_file():
-        raise ValueError(f"{label}: file not found ({what})")
+        raise InputError(f"{label}: file not found ({what})")
     if not trust_pickle:
         raise _pickle_refused(label, what)
-    try:
-        return joblib.load(path)
-    except ModuleNotFoundError as err:
-        raise ValueError(
-            f"{label}: cannot unpickle {what}: it needs the Python module {err.name!r}, which is "
-            "not installed"
-        ) from None
-    except Exception as err:  # unpickling raises many types
-        raise ValueError(f"{label}: cannot unpickle {what} ({type(err).__name__}: {err})") from None
+    return load_pickle(path, what)
 
 
 def read_torch_file(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a ``torch.save`` file safely, or any pickle when the caller trusts it.
+    """Load a ``torch.save`` file safely, or a plain/joblib pickle when the caller opted in.
 
-    ``torch.load(weights_only=True)`` (tensors, dicts, lists; runs no code) is tried first, so a
-    file holding tensors needs no trust. Anything else (numpy arrays, joblib pickles such as
-    WHAM's ``.pth``) is loaded only with ``trust_pickle=True``.
+    ``torch.save`` files are read with ``weights_only=True`` (tensors, containers, numpy arrays;
+    runs no code) and need no opt-in. Other pickles (joblib files such as WHAM's ``.pth``) are
+    read only with ``trust_pickle=True``, by the same data-only unpickler as :func:`read_pickle`.
 
     Args:
         path: the file.
-        trust_pickle: allow a full unpickle when the safe load fails.
+        trust_pickle: allow reading a file that is a plain or joblib pickle.
         what: what the file is, for messages.
 
     Returns:
         The loaded object (torch tensors stay tensors).
     """
-    import torch
-
     path = Path(path)
     label = str(path)
     if not path.is_file():
-        raise ValueError(f"{label}: file not found ({what})")
+        raise InputError(f"{label}: file not found ({what})")
     if zipfile.is_zipfile(path):
-        try:
-            return torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # torch raises UnpicklingError, RuntimeError...
-            if not trust_pickle:
-                raise _pickle_refused(label, what) from None
-            try:
-                return torch.load(path, map_location="cpu", weights_only=False)
-            except Exception as err2:
-                raise ValueError(f"{label}: cannot load {what} ({err}; {err2})") from None
+        return load_torch(path, what)
     return read_pickle(path, trust_pickle=trust_pickle, what=what)
 
 

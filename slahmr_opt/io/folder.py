@@ -76,6 +76,16 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+def _dropped_tracks(dropped: dict[str, str], label: str) -> list[dict[str, str]]:
+    """The tracks selection left out, as ``scene.provenance["dropped_tracks"]`` entries (the
+    solver reports them with the result); those not left out on request are logged."""
+    unasked = {tid: why for tid, why in dropped.items() if why != "not requested"}
+    if unasked:
+        listed = "; ".join(f"{tid}: {why}" for tid, why in unasked.items())
+        log.warning("%s: %d track(s) left out: %s", label, len(unasked), listed)
+    return [{"track_id": tid, "reason": why} for tid, why in dropped.items()]
+
+
 def _fit_to_cameras(
     obs: TrackObservations, cameras: Cameras, start: int, end: int, distortion: list | None
 ) -> TrackObservations:
@@ -191,6 +201,7 @@ def _build(
             "dropped": dropped,
         },
         "notes": g.notes,
+        "dropped_tracks": _dropped_tracks(dropped, f"{label} (shot {shot})"),
     }
     if "_seq" in m:
         provenance["seq"] = m["_seq"]
@@ -255,6 +266,7 @@ def _load_own_scene(
             "dropped": dropped,
         },
     }
+    provenance["dropped_tracks"] = _dropped_tracks(dropped, str(folder))
     chosen = Scene(
         fps=scene.fps,
         image_size=scene.image_size,

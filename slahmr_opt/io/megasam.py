@@ -13,13 +13,13 @@ is up to 7 pixels smaller (about 1 % in focal).
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.files import write_npz_atomic
-from slahmr_opt.io.common import as_numeric_array, check_finite
+from slahmr_opt.io.common import as_numeric_array, check_finite, read_npz_members
 from slahmr_opt.io.intrinsics import check_focal
 from slahmr_opt.scene import Cameras
 
@@ -29,24 +29,6 @@ __all__ = [
     "read_megasam_npz",
     "write_megasam_npz",
 ]
-
-
-def _npz_member_shape(path: Path, key: str) -> tuple[int, ...] | None:
-    """Shape of one array of an npz without loading it (None when absent)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            name = f"{key}.npy"
-            if name not in zf.namelist():
-                return None
-            with zf.open(name) as f:
-                version = np.lib.format.read_magic(f)
-                if version == (1, 0):
-                    shape, _, _ = np.lib.format.read_array_header_1_0(f)
-                else:
-                    shape, _, _ = np.lib.format.read_array_header_2_0(f)
-                return tuple(shape)
-    except (OSError, ValueError, zipfile.BadZipFile):
-        return None
 
 
 def read_megasam_npz(
@@ -63,17 +45,11 @@ def read_megasam_npz(
     """
     path = Path(path)
     label = str(path)
-    if not path.is_file():
-        raise ValueError(f"{label}: file not found (MegaSaM cameras)")
-    z = {}
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            for key in ("cam_c2w", "intrinsic"):
-                if key not in data.files:
-                    raise ValueError(f"{label}: field {key!r} missing (has {sorted(data.files)})")
-                z[key] = data[key]
-    except (OSError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{label}: cannot read MegaSaM npz ({err})") from None
+    z = read_npz_members(path, ("cam_c2w", "intrinsic"), "MegaSaM cameras")
+    for key in ("cam_c2w", "intrinsic"):
+        if key not in z:
+            have = sorted(k[: -len(".shape")] for k in z if k.endswith(".shape"))
+            raise InputError(f"{label}: field {key!r} missing (has {have})")
     c2w = as_numeric_array(z["cam_c2w"], label, "cam_c2w")
     if c2w.ndim != 3 or c2w.shape[1:] != (4, 4) or c2w.shape[0] < 1:
         raise ValueError(f"{label}: field 'cam_c2w' has shape {c2w.shape}, expected (T, 4, 4)")
@@ -85,11 +61,10 @@ def read_megasam_npz(
     intrinsics = np.array([K[0, 0], K[1, 1], K[0, 2], K[1, 2]])
     check_focal(intrinsics, label, "intrinsic")
     size = None
-    for key, hw in (("images", slice(1, 3)), ("depths", slice(1, 3))):
-        shape = _npz_member_shape(path, key)
+    for key in ("images", "depths"):  # (T, H, W, 3) and (T, H, W): read from the headers only
+        shape = z.get(f"{key}.shape")
         if shape is not None and len(shape) >= 3:
-            h, w = shape[hw]
-            size = (int(w), int(h))
+            size = (int(shape[2]), int(shape[1]))
             break
     return c2w, intrinsics, size
 
