@@ -5,15 +5,18 @@ A run folder (docs/formats.md, "Result folder") holds the final pass at the top 
 - ``scene.json``: format, versions, method, α, floor (plane, SLAHMR's form, the world→floor-aligned
   transform), fps, people, the resolved config, timings, per-pass summaries, events;
 - ``cameras.npz``: the SLAM cameras (``w2c`` in SLAM units, ``w2c_metric``, ``intrins``);
-- ``person_<track id>.npz``: AMASS-style world motion (``poses`` (T, 72), ``trans``, ``betas``,
-  ``gender``, ``mocap_framerate``), ``frames``, the ``observed`` mask, ``contacts`` when known, and
-  the same motion in the floor-aligned z-up frame when a floor is known;
+- ``person_<track id>.npz``: AMASS-style motion (:mod:`~slahmr_opt.io.amass`): ``poses``,
+  ``trans``, ``root_orient``, ``pose_body`` in the floor-aligned z-up frame, the world motion
+  under ``*_world`` names, ``frames``, the ``observed`` mask, ``contacts`` when known;
 - ``world_results.npz``: the original SLAHMR's field names, padded to the scene's frames;
+- the original SLAHMR's own output layout (:mod:`~slahmr_opt.io.slahmr_results`):
+  ``track_info.json`` and ``<stage>/<seq>_<iter>_world_results.npz``;
 - ``passes/<name>/``: one :func:`save_estimate` folder per pass; ``log.txt``; ``trajectory.png``.
 
 An estimate folder (:func:`save_estimate`) has the first three kinds of files only. Every file is
 written atomically (temporary file, then rename) and ``scene.json`` last, after the previous one
-was removed, so a folder holding ``scene.json`` is complete.
+was removed, so a folder holding ``scene.json`` is complete; temporary files an interrupted
+write left in the folder are removed first.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from slahmr_opt.errors import InputError
-from slahmr_opt.files import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.files import (
+    remove_stale_tmp,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_npz_atomic,
+)
+from slahmr_opt.io.amass import amass_frame, person_arrays, person_file_name, person_from_arrays
+from slahmr_opt.io.slahmr_results import world_results_arrays, write_original_results
 from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.safe_load import load_npz
 from slahmr_opt.scene import (
@@ -56,14 +66,15 @@ __all__ = [
     "load_estimate",
     "load_result",
     "person_file_name",
-    "person_to_amass",
     "save_estimate",
     "save_result",
     "world_results_arrays",
 ]
 
 RESULT_FORMAT = "slahmr-opt-result"
-RESULT_VERSION = 1
+RESULT_VERSION = 2
+"""2: person files hold the floor-frame motion in ``poses``/``trans`` and the world motion in
+``poses_world``/``trans_world`` (1: the world motion in ``poses``/``trans``)."""
 RESULT_JSON = "scene.json"
 CAMERAS_FILE = "cameras.npz"
 WORLD_RESULTS_FILE = "world_results.npz"
@@ -73,9 +84,6 @@ PLOT_FILE = "trajectory.png"
 
 KIND_ESTIMATE = "estimate"
 KIND_RUN = "run"
-
-SMPLH_BODY_JOINTS = 21
-"""Body joints in SLAHMR's ``pose_body`` (SMPL-H/HuMoR body: SMPL's first 21 after the pelvis)."""
 
 _RUN_SUMMARY_KEYS = (
     "scene",
@@ -87,36 +95,6 @@ _RUN_SUMMARY_KEYS = (
     "dropped_tracks",
     "config",
 )
-
-
-def person_file_name(track_id: str) -> str:
-    """File name of one person's motion in a result folder."""
-    return f"person_{track_id}.npz"
-
-
-def person_to_amass(person: PersonMotion, fps: float, gender: str = "neutral") -> dict[str, Any]:
-    """AMASS-style arrays of one person's world motion.
-
-    Returns:
-        dict: ``poses`` (T, 72), ``trans`` (T, 3), ``betas`` (B,), ``gender`` (str),
-        ``mocap_framerate`` (float), ``frames`` (T,) int64, ``root_orient`` (T, 3),
-        ``pose_body`` (T, 69), and ``contacts`` (T, 9) when the person has them.
-    """
-    T = person.num_frames
-    poses = np.concatenate([person.global_orient, person.body_pose.reshape(T, -1)], axis=1)
-    out = {
-        "poses": poses,
-        "trans": person.transl,
-        "betas": person.betas,
-        "gender": np.array(gender),
-        "mocap_framerate": np.array(float(fps)),
-        "frames": person.frames.astype(np.int64),
-        "root_orient": person.global_orient,
-        "pose_body": person.body_pose.reshape(T, -1),
-    }
-    if person.contacts is not None:
-        out["contacts"] = person.contacts
-    return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -193,8 +171,20 @@ def _remove_stale_people(folder: Path, old: dict[str, Any], keep: set[str]) -> N
             (folder / name).unlink(missing_ok=True)
 
 
+def _default_body(body: BodyModel | None) -> BodyModel:
+    if body is not None:
+        return body
+    from slahmr_opt.body import BodyModel
+
+    return BodyModel.standin()
+
+
 def save_estimate(
-    estimate: WorldEstimate, path: str | os.PathLike, gender: str = "neutral"
+    estimate: WorldEstimate,
+    path: str | os.PathLike,
+    gender: str = "neutral",
+    *,
+    body: BodyModel | None = None,
 ) -> Path:
     """Write an estimate into the result folder ``path`` (created if needed).
 
@@ -202,19 +192,29 @@ def save_estimate(
     existing one is removed first, and person files it listed that the estimate lacks are
     deleted).
 
+    Args:
+        estimate: the motion.
+        path: the folder.
+        gender: written into every person file.
+        body: the body model the motion was fitted with (default: the stand-in); its rest pelvis
+            moves SMPL parameters into the floor-aligned frame and its type sizes ``poses``.
+
     Returns:
         the folder.
     """
     from slahmr_opt import __version__
 
+    body = _default_body(body)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(folder)
     old = _previous_listing(folder)
     write_npz_atomic(folder / CAMERAS_FILE, _cameras_arrays(estimate.cameras, estimate.alpha))
+    transform, frame_source = amass_frame(estimate, body)
     for person in estimate.people:
         write_npz_atomic(
             folder / person_file_name(person.track_id),
-            person_to_amass(person, estimate.fps, gender),
+            person_arrays(person, estimate.fps, gender, body, transform),
         )
     _remove_stale_people(folder, old, {person_file_name(p.track_id) for p in estimate.people})
     write_json_atomic(
@@ -229,11 +229,16 @@ def save_estimate(
             "world_scale": estimate.alpha,
             "floor": _floor_json(estimate.floor),
             "num_frames": estimate.cameras.num_frames,
+            "amass_frame": _amass_json(transform, frame_source),
             "people": _people_json(estimate.people),
             "meta": _jsonable(estimate.meta),
         },
     )
     return folder
+
+
+def _amass_json(transform: np.ndarray, source: str) -> dict[str, Any]:
+    return {"transform": transform.tolist(), "floor": source}
 
 
 def _read_info(folder: Path) -> dict[str, Any]:
@@ -294,20 +299,7 @@ def load_estimate(path: str | os.PathLike) -> WorldEstimate:
             raise ValueError(f"{p}: missing (listed in {meta_path})")
         z = load_npz(p, "result person file")
         _require(z, p, ("poses", "trans", "betas", "frames"))
-        poses = z["poses"]
-        if poses.ndim != 2 or poses.shape[1] != 72:
-            raise InputError(f"{p}: field 'poses' has shape {poses.shape}, expected (T, 72)")
-        people.append(
-            PersonMotion(
-                track_id=entry["id"],
-                frames=z["frames"],
-                global_orient=poses[:, :3],
-                body_pose=poses[:, 3:].reshape(-1, 23, 3),
-                betas=z["betas"],
-                transl=z["trans"],
-                contacts=z["contacts"] if "contacts" in z else None,
-            )
-        )
+        people.append(person_from_arrays(z, entry["id"], str(p)))
     floor = None
     if info.get("floor"):
         floor = (
@@ -360,84 +352,6 @@ def _observed_mask(
     return inside & detected & visible, visibility.astype(np.int8)
 
 
-def _run_person_arrays(
-    person: PersonMotion,
-    fps: float,
-    gender: str,
-    pelvis: np.ndarray,
-    observed: np.ndarray,
-    visibility: np.ndarray | None,
-    floor_T: np.ndarray | None,
-) -> dict[str, Any]:
-    from slahmr_opt.geometry.floor import smpl_world_to_floor
-
-    out = person_to_amass(person, fps, gender)
-    out["observed"] = observed
-    out["pelvis_rest"] = pelvis
-    if visibility is not None:
-        out["visibility"] = visibility
-    if floor_T is not None:
-        go, tr = smpl_world_to_floor(person.global_orient, person.transl, pelvis, floor_T)
-        out["root_orient_floor"] = go
-        out["trans_floor"] = tr
-        out["poses_floor"] = np.concatenate([go, out["poses"][:, 3:]], axis=1)
-        out["floor_transform"] = floor_T
-    return out
-
-
-def world_results_arrays(estimate: WorldEstimate) -> dict[str, np.ndarray]:
-    """The final state in the original SLAHMR's ``*_world_results.npz`` layout.
-
-    People are stacked in the estimate's order and padded with zeros to the scene's ``T`` frames
-    outside each track (``track_mask`` says where the motion is defined); the cameras are given
-    for every frame.
-
-    Returns:
-        dict: ``trans`` (B, T, 3), ``root_orient`` (B, T, 3), ``pose_body`` (B, T, 63),
-        ``betas`` (B, nb) (zero-padded to the largest count), ``cam_R`` (B, T, 3, 3), ``cam_t``
-        (B, T, 3) (world→camera, translation × α, metres), ``intrins`` (T, 4), ``world_scale``
-        (1,), ``track_mask`` (B, T) bool, ``track_id`` (B,) str, and with a floor
-        ``floor_plane`` (1, 3) = n·d (world frame) and ``floor_idcs`` (B,) int64 zeros.
-    """
-    cams = estimate.cameras
-    T = cams.num_frames
-    B = len(estimate.people)
-    nb = max((p.betas.size for p in estimate.people), default=0)
-    trans = np.zeros((B, T, 3))
-    root = np.zeros((B, T, 3))
-    body = np.zeros((B, T, 3 * SMPLH_BODY_JOINTS))
-    betas = np.zeros((B, nb))
-    mask = np.zeros((B, T), dtype=bool)
-    for b, p in enumerate(estimate.people):
-        if p.end > T:
-            raise ValueError(
-                f"person {p.track_id!r}: frames [{p.start}, {p.end}) exceed the cameras' {T} frames"
-            )
-        f = p.frames
-        trans[b, f] = p.transl
-        root[b, f] = p.global_orient
-        body[b, f] = p.body_pose[:, :SMPLH_BODY_JOINTS].reshape(len(f), -1)
-        betas[b, : p.betas.size] = p.betas
-        mask[b, f] = True
-    out = {
-        "trans": trans,
-        "root_orient": root,
-        "pose_body": body,
-        "betas": betas,
-        "cam_R": np.broadcast_to(cams.R, (B, T, 3, 3)).copy(),
-        "cam_t": np.broadcast_to(estimate.alpha * cams.t, (B, T, 3)).copy(),
-        "intrins": cams.intrinsics,
-        "world_scale": np.array([estimate.alpha]),
-        "track_mask": mask,
-        "track_id": np.array([p.track_id for p in estimate.people]),
-    }
-    if estimate.floor is not None:
-        n, d = estimate.floor
-        out["floor_plane"] = (np.asarray(n, dtype=np.float64) * float(d))[None]
-        out["floor_idcs"] = np.zeros(B, dtype=np.int64)
-    return out
-
-
 def _floor_info(estimate: WorldEstimate) -> dict[str, Any] | None:
     from slahmr_opt.geometry.floor import transform_plane
 
@@ -464,13 +378,15 @@ def save_result(
 ) -> Path:
     """Write a solver run into the result folder ``out_dir`` (docs/formats.md, "Result folder").
 
-    Files: ``cameras.npz``, ``person_<id>.npz`` (final pass, AMASS-style, with ``observed``,
-    ``contacts`` when known and the floor-aligned motion when a floor is known),
-    ``world_results.npz`` (SLAHMR's layout), ``passes/<name>/`` (one :func:`save_estimate`
-    folder per pass), ``log.txt`` (with ``log_text``), ``trajectory.png`` (with ``plot``), and
-    ``scene.json`` last. Each file is written atomically; an existing ``scene.json`` is removed
-    first, so a folder holding one is complete. Files of people or passes that a previous result
-    listed and this one lacks are removed.
+    Files: ``cameras.npz``, ``person_<id>.npz`` (final pass, AMASS-style in the floor-aligned
+    frame, with the world motion, ``observed`` and ``contacts`` when known),
+    ``world_results.npz`` (SLAHMR's field names), the original's own layout
+    (``track_info.json``, ``<stage>/<seq>_<iter>_world_results.npz``,
+    :func:`~slahmr_opt.io.slahmr_results.write_original_results`), ``passes/<name>/`` (one
+    :func:`save_estimate` folder per pass), ``log.txt`` (with ``log_text``), ``trajectory.png``
+    (with ``plot``), and ``scene.json`` last. Each file is written atomically; an existing
+    ``scene.json`` is removed first, so a folder holding one is complete. Files of people or
+    passes that a previous result listed and this one lacks are removed.
 
     Args:
         result: what :func:`slahmr_opt.solve` returned.
@@ -490,7 +406,7 @@ def save_result(
         the folder.
     """
     from slahmr_opt import __version__
-    from slahmr_opt.geometry.floor import floor_aligned_transform, rest_pelvis, up_from_cameras
+    from slahmr_opt.geometry.floor import floor_aligned_transform, up_from_cameras
 
     if not isinstance(result, Result):
         raise ValueError(f"result must be a Result, got {type(result).__name__}")
@@ -503,13 +419,11 @@ def save_result(
         )
     if not isinstance(gender, str) or not gender:
         raise ValueError(f"gender must be a non-empty str, got {gender!r}")
-    if body is None:
-        from slahmr_opt.body import BodyModel
-
-        body = BodyModel.standin()
+    body = _default_body(body)
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(folder)
     old = _previous_listing(folder)
     final = result.to_estimate()
     floor_T = None
@@ -518,22 +432,29 @@ def save_result(
         floor_T = floor_aligned_transform(n, d, final.cameras, final.alpha)
 
     write_npz_atomic(folder / CAMERAS_FILE, _cameras_arrays(final.cameras, final.alpha))
+    transform, frame_source = amass_frame(final, body)
     people_info = _people_json(final.people)
     for person, entry in zip(final.people, people_info, strict=True):
         observed, visibility = _observed_mask(person, scene)
-        pelvis = rest_pelvis(body, person.betas)
-        arrays = _run_person_arrays(
-            person, final.fps, gender, pelvis, observed, visibility, floor_T
+        arrays = person_arrays(
+            person,
+            final.fps,
+            gender,
+            body,
+            transform,
+            observed=observed,
+            visibility=visibility,
         )
         write_npz_atomic(folder / entry["file"], arrays)
         entry["num_observed"] = int(observed.sum())
         entry["has_contacts"] = person.contacts is not None
     _remove_stale_people(folder, old, {e["file"] for e in people_info})
     write_npz_atomic(folder / WORLD_RESULTS_FILE, world_results_arrays(final))
+    write_original_results(folder, result, body, scene=scene, seq=result.scene_name)
 
     order = list(result.passes)
     for name in order:
-        save_estimate(result.to_estimate(name), folder / PASSES_DIR / name, gender)
+        save_estimate(result.to_estimate(name), folder / PASSES_DIR / name, gender, body=body)
     for name in old.get("pass_order", []) or []:
         stale = folder / PASSES_DIR / str(name)
         if name not in order and stale.parent == folder / PASSES_DIR and stale.is_dir():
@@ -572,6 +493,7 @@ def save_result(
         },
         "floor": _floor_info(final),
         "floor_transform": None if floor_T is None else floor_T.tolist(),
+        "amass_frame": _amass_json(transform, frame_source),
         "up": {
             "vector": [float(x) for x in up],
             "source": "floor" if final.floor is not None else "cameras",
@@ -698,8 +620,8 @@ def load_result(path: str | os.PathLike) -> LoadedResult:
         p = folder / person_file_name(person.track_id)
         z = load_npz(p, "result person file")
         _require(z, p, ("observed",))
-        if floor_T is not None:
-            _require(z, p, ("trans_floor", "root_orient_floor", "poses_floor"))
+        if info["version"] >= 2:
+            _require(z, p, ("trans_world", "root_orient_world", "poses_world", "pose_body"))
         mask = z["observed"]
         if mask.dtype != bool or mask.shape != (person.num_frames,):
             raise InputError(
