@@ -125,7 +125,8 @@ def undistort_points(
     points: np.ndarray, intrinsics: np.ndarray, distortion: np.ndarray
 ) -> np.ndarray:
     """Pixel positions in the undistorted image, as ``cv2.undistort(image, K, distortion)`` maps
-    them (``cv2.undistortPoints`` with ``P = K``).
+    them (``cv2.undistortPoints`` with ``P = K``, iterated to 1e-10 rather than OpenCV's default
+    five steps, which leave errors of 0.02 px near the corners of strong lenses).
 
     Args:
         points: (N, 2) pixels in the original (distorted) image.
@@ -142,7 +143,12 @@ def undistort_points(
     pts = np.asarray(points, np.float64).reshape(-1, 1, 2)
     if pts.shape[0] == 0:
         return np.zeros((0, 2))
-    out = cv2.undistortPoints(pts, K, np.asarray(distortion, np.float64), P=K)
+    criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 200, 1e-10)
+    dist = np.asarray(distortion, np.float64)
+    if hasattr(cv2, "undistortPointsIter"):  # OpenCV 4
+        out = cv2.undistortPointsIter(pts, K, dist, np.eye(3), K, criteria)
+    else:  # OpenCV 5 folded it into undistortPoints
+        out = cv2.undistortPoints(pts, K, dist, R=np.eye(3), P=K, criteria=criteria)
     return out.reshape(-1, 2)
 
 
