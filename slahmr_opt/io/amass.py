@@ -41,6 +41,7 @@ __all__ = [
     "person_arrays",
     "person_file_name",
     "person_from_arrays",
+    "pelvis_rest",
 ]
 
 AMASS_POSE_DIMS = {"smpl": 72, "smplh": 156, "smplx": 165}
@@ -54,6 +55,13 @@ HUMOR_BODY_JOINTS = 21
 def person_file_name(track_id: str) -> str:
     """File name of one person's motion in a result folder."""
     return f"person_{track_id}.npz"
+
+
+def pelvis_rest(body, betas: np.ndarray) -> np.ndarray:
+    """``J(β)[0]`` of ``body`` for ``betas`` with fewer coefficients than the body (zero-padded)."""
+    b = np.zeros(max(int(body.num_betas), np.size(betas)))
+    b[: np.size(betas)] = betas
+    return rest_pelvis(body, b[: body.num_betas])
 
 
 def amass_frame(estimate: WorldEstimate, body) -> tuple[np.ndarray, str]:
@@ -114,7 +122,7 @@ def person_arrays(
     """
     T = person.num_frames
     pose23 = person.body_pose.reshape(T, -1)
-    pelvis = rest_pelvis(body, person.betas)
+    pelvis = pelvis_rest(body, person.betas)
     root, trans = smpl_world_to_floor(person.global_orient, person.transl, pelvis, transform)
     width = AMASS_POSE_DIMS.get(getattr(body, "model_type", "smpl"), 72)
     poses = np.zeros((T, width))

@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 from slahmr_opt.files import write_json_atomic, write_npz_atomic
-from slahmr_opt.geometry.floor import rest_pelvis, transform_plane
+from slahmr_opt.geometry.floor import transform_plane
 from slahmr_opt.geometry.smpl_transform import world_to_camera_smpl
-from slahmr_opt.io.amass import HUMOR_BODY_JOINTS
+from slahmr_opt.io.amass import HUMOR_BODY_JOINTS, pelvis_rest
 from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.scene import Scene, Visibility
 
@@ -155,7 +155,7 @@ def original_world_results(
         "track_mask": np.zeros((B, S), dtype=bool),
     }
     for b, p in enumerate(estimate.people):
-        pelvis = torch.from_numpy(rest_pelvis(body, p.betas)).expand(p.num_frames, 3)
+        pelvis = torch.from_numpy(pelvis_rest(body, p.betas)).expand(p.num_frames, 3)
         go, tr = world_to_camera_smpl(
             torch.from_numpy(R0).expand(p.num_frames, 3, 3),
             torch.from_numpy(t0).expand(p.num_frames, 3),
