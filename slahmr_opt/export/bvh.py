@@ -19,15 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from slahmr_opt.export.source import (
+from slahmr_opt.export.skeleton import (
     Z_UP_FROM_SMPL_REST,
     PersonSkeleton,
-    as_source,
     output_transform,
     person_skeleton,
-    resolve_body,
 )
 from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.vis.source import as_source, resolve_body
 
 if TYPE_CHECKING:
     from slahmr_opt.body import BodyModel
@@ -83,7 +82,9 @@ def skeleton_to_bvh(skel: PersonSkeleton, fps: float, units: str = "m") -> str:
         offset = np.zeros(3) if j == 0 else skel.offsets[j] * scale
         lines.extend([f"{pad}{head} {skel.names[j]}", f"{pad}{{", f"{pad}  OFFSET {_fmt(offset)}"])
         if j == 0:
-            lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation")
+            lines.append(
+                f"{pad}  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation"
+            )
         else:
             lines.append(f"{pad}  CHANNELS 3 Zrotation Xrotation Yrotation")
         for k in kids[j]:

@@ -28,15 +28,10 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
-from slahmr_opt.export.source import (
-    ExportSource,
-    PersonSkeleton,
-    as_source,
-    output_transform,
-    person_skeleton,
-    resolve_body,
-)
+from slahmr_opt.export.skeleton import PersonSkeleton, output_transform, person_skeleton
 from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.vis.raster import vertex_normals
+from slahmr_opt.vis.source import ResultSource, as_source, resolve_body
 
 if TYPE_CHECKING:
     from slahmr_opt.body import BodyModel
@@ -108,12 +103,16 @@ class _Builder:
         self.doc.accessors.append(acc)
         return len(self.doc.accessors) - 1
 
-    def material(self, name: str, rgba: list[float] | tuple[float, ...], unlit: bool = False) -> int:
+    def material(
+        self, name: str, rgba: list[float] | tuple[float, ...], unlit: bool = False
+    ) -> int:
         gl = self.gl
         pbr = gl.PbrMetallicRoughness(
             baseColorFactor=list(rgba), metallicFactor=0.0, roughnessFactor=0.9
         )
-        self.doc.materials.append(gl.Material(name=name, pbrMetallicRoughness=pbr, doubleSided=unlit))
+        self.doc.materials.append(
+            gl.Material(name=name, pbrMetallicRoughness=pbr, doubleSided=unlit)
+        )
         return len(self.doc.materials) - 1
 
     def mesh_node(self, name: str, primitives: list) -> int:
@@ -124,8 +123,15 @@ class _Builder:
         self.doc.nodes.append(self.gl.Node(**kwargs))
         return len(self.doc.nodes) - 1
 
-    def channel(self, sampler_input: int, values: np.ndarray, node: int, path: str, kind: str,
-                interpolation: str = "LINEAR") -> None:
+    def channel(
+        self,
+        sampler_input: int,
+        values: np.ndarray,
+        node: int,
+        path: str,
+        kind: str,
+        interpolation: str = "LINEAR",
+    ) -> None:
         gl = self.gl
         anim = self.doc.animations[0]
         out = self.accessor(values.astype(np.float32), kind)
@@ -134,7 +140,8 @@ class _Builder:
         )
         anim.channels.append(
             gl.AnimationChannel(
-                sampler=len(anim.samplers) - 1, target=gl.AnimationChannelTarget(node=node, path=path)
+                sampler=len(anim.samplers) - 1,
+                target=gl.AnimationChannelTarget(node=node, path=path),
             )
         )
 
@@ -169,17 +176,6 @@ def _skin_weights(weights: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarra
     return joints, ws
 
 
-def _vertex_normals(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    tri = verts[faces]
-    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    out = np.zeros_like(verts)
-    for k in range(3):
-        for c in range(3):
-            out[:, c] += np.bincount(faces[:, k], weights=n[:, c], minlength=len(verts))
-    norm = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.where(norm > 0, norm, 1.0)
-
-
 def _add_person(
     b: _Builder,
     skel: PersonSkeleton,
@@ -198,16 +194,23 @@ def _add_person(
     with torch.no_grad():
         dtype = body.joint_template0.dtype
         zeros = torch.zeros(1, 3, dtype=dtype)
-        verts = body.vertices(
-            zeros, torch.zeros(1, body.num_body_joints, 3, dtype=dtype),
-            torch.as_tensor(betas, dtype=dtype)[None],
-        )[0].double().numpy()
+        verts = (
+            body.vertices(
+                zeros,
+                torch.zeros(1, body.num_body_joints, 3, dtype=dtype),
+                torch.as_tensor(betas, dtype=dtype)[None],
+            )[0]
+            .double()
+            .numpy()
+        )
     faces = np.asarray(body.faces)
     weights = body.smplx_model.lbs_weights.detach().cpu().double().numpy()
     joint_sets, weight_sets = _skin_weights(weights)
     attrs = gl.Attributes(
         POSITION=b.accessor(verts.astype(np.float32), gl.VEC3, gl.ARRAY_BUFFER, bounds=True),
-        NORMAL=b.accessor(_vertex_normals(verts, faces).astype(np.float32), gl.VEC3, gl.ARRAY_BUFFER),
+        NORMAL=b.accessor(
+            vertex_normals(verts, faces).astype(np.float32), gl.VEC3, gl.ARRAY_BUFFER
+        ),
         JOINTS_0=b.accessor(joint_sets[0], gl.VEC4, gl.ARRAY_BUFFER),
         WEIGHTS_0=b.accessor(weight_sets[0], gl.VEC4, gl.ARRAY_BUFFER),
     )
@@ -259,7 +262,11 @@ def _add_person(
     if len(keys) > 1:
         vis_times = b.accessor(np.array(keys, dtype=np.float32), gl.SCALAR, bounds=True)
         b.channel(
-            vis_times, np.repeat(np.array(scales)[:, None], 3, axis=1), first, gl.SCALE, gl.VEC3,
+            vis_times,
+            np.repeat(np.array(scales)[:, None], 3, axis=1),
+            first,
+            gl.SCALE,
+            gl.VEC3,
             interpolation=gl.ANIM_STEP,
         )
     return [mesh_node, first]
@@ -291,7 +298,9 @@ def _floor_nodes(b: _Builder, lo: np.ndarray, hi: np.ndarray) -> int:
         lines += [[x0, y, z], [x1, y, z]]
     grid_prim = gl.Primitive(
         attributes=gl.Attributes(
-            POSITION=b.accessor(np.array(lines, dtype=np.float32), gl.VEC3, gl.ARRAY_BUFFER, bounds=True)
+            POSITION=b.accessor(
+                np.array(lines, dtype=np.float32), gl.VEC3, gl.ARRAY_BUFFER, bounds=True
+            )
         ),
         material=b.material("floor_grid", _GRID_COLOR),
         mode=gl.LINES,
@@ -299,7 +308,7 @@ def _floor_nodes(b: _Builder, lo: np.ndarray, hi: np.ndarray) -> int:
     return b.mesh_node("floor", [quad_prim, grid_prim])
 
 
-def _camera_nodes(b: _Builder, source: ExportSource, transform: np.ndarray) -> list[int]:
+def _camera_nodes(b: _Builder, source: ResultSource, transform: np.ndarray) -> list[int]:
     """An animated perspective camera along the metric SLAM cameras, and its path as a line."""
     gl = b.gl
     est = source.final
@@ -380,7 +389,9 @@ def result_to_glb(
     if floor and has_floor:
         allxz = np.concatenate(extent)
         roots.append(
-            _floor_nodes(b, allxz.min(axis=0) - _FLOOR_MARGIN_M, allxz.max(axis=0) + _FLOOR_MARGIN_M)
+            _floor_nodes(
+                b, allxz.min(axis=0) - _FLOOR_MARGIN_M, allxz.max(axis=0) + _FLOOR_MARGIN_M
+            )
         )
     b.doc.scenes.append(gl.Scene(name=source.name, nodes=roots))
     b.doc.scene = 0

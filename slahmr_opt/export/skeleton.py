@@ -1,27 +1,23 @@
-"""What every exporter and the overlay renderer start from: a result, its passes, its body.
+"""Skeleton animations of people in an export frame, shared by the BVH and glTF writers.
 
-:func:`as_source` accepts what the library hands out — a :class:`~slahmr_opt.result.Result`
-(what :func:`slahmr_opt.solve` returns), a :class:`~slahmr_opt.io.results.LoadedResult` (what
-:func:`slahmr_opt.load_result` reads back) or a single :class:`~slahmr_opt.result.WorldEstimate` —
-and gives one :class:`ExportSource`. :func:`output_transform` is the frame every exporter writes
-in: the floor-aligned frame (+z up, floor at z = 0, as AMASS/HuMoR), optionally turned y-up.
-:func:`person_skeleton` turns one person's SMPL parameters into a skeleton animation (rest
-offsets with β applied, local rotations, root path) in that frame.
+:func:`output_transform` is the frame every exporter writes in: the floor-aligned frame (+z up,
+floor at z = 0, as AMASS/HuMoR), optionally turned y-up. :func:`person_skeleton` turns one
+person's SMPL parameters into a skeleton animation (rest offsets with β applied, local rotations,
+root path) in that frame whose forward kinematics equal the body model's joints.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
 from slahmr_opt.body.joint_maps import SMPL_JOINT_NAMES
-from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.scene import PersonMotion
+from slahmr_opt.vis.source import ResultSource
 
 if TYPE_CHECKING:
     from slahmr_opt.body import BodyModel
@@ -29,17 +25,14 @@ if TYPE_CHECKING:
 __all__ = [
     "UP_AXES",
     "Y_UP_FROM_Z_UP",
-    "ExportSource",
+    "Z_UP_FROM_SMPL_REST",
     "PersonSkeleton",
-    "as_source",
     "joint_names",
     "output_transform",
     "person_skeleton",
     "posed_joints",
-    "resolve_body",
+    "skeleton_forward",
 ]
-
-log = logging.getLogger(__name__)
 
 UP_AXES = ("z", "y")
 """Up axes an exporter can write: ``"z"`` (AMASS, Blender) or ``"y"`` (glTF, most game tools)."""
@@ -51,120 +44,7 @@ Z_UP_FROM_SMPL_REST = Y_UP_FROM_Z_UP.T
 """Rotation taking SMPL's rest frame (+y up, facing +z) to a z-up frame (+z up, facing −y)."""
 
 
-@dataclass(eq=False)
-class ExportSource:
-    """One result, ready for the exporters.
-
-    Attributes:
-        final: the final state (last pass).
-        passes: pass name → state after that pass, in run order (``{"final": final}`` for a
-            lone :class:`WorldEstimate`).
-        energies: pass name → term → weighted energy after each outer step (a :class:`Result`
-            keeps the whole history; a folder only the final values, one per pass).
-        floor_transform: (4, 4) world→floor-aligned transform of the final floor, or None.
-        body_source: the body model the result was fitted with, when the folder records it.
-        name: the scene's (or the method's) name.
-    """
-
-    final: WorldEstimate
-    passes: dict[str, WorldEstimate]
-    energies: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    floor_transform: np.ndarray | None = None
-    body_source: str | None = None
-    name: str = "result"
-
-    def __repr__(self) -> str:
-        return (
-            f"ExportSource({self.name!r}, people={[p.track_id for p in self.final.people]}, "
-            f"passes={list(self.passes)}, floor={self.floor_transform is not None})"
-        )
-
-    @property
-    def fps(self) -> float:
-        return self.final.fps
-
-    @property
-    def num_frames(self) -> int:
-        return self.final.cameras.num_frames
-
-    def pass_names(self, passes: str | list[str] | tuple[str, ...] | None) -> list[str]:
-        """Check a selection of passes (None: the final pass only; ``"all"``: every pass)."""
-        if passes is None:
-            return [list(self.passes)[-1]]
-        if isinstance(passes, str):
-            passes = list(self.passes) if passes == "all" else [s for s in passes.split(",") if s]
-        names = [str(p).strip() for p in passes]
-        unknown = [p for p in names if p not in self.passes]
-        if unknown or not names:
-            raise ValueError(
-                f"passes: unknown {unknown or names!r}; this result has {list(self.passes)}"
-            )
-        return names
-
-
-def as_source(result: Any) -> ExportSource:
-    """Wrap a :class:`Result`, a ``LoadedResult`` or a :class:`WorldEstimate`."""
-    from slahmr_opt.geometry.floor import floor_aligned_transform
-    from slahmr_opt.io.results import LoadedResult
-
-    if isinstance(result, ExportSource):
-        return result
-    if isinstance(result, Result):
-        passes = {name: result.to_estimate(name) for name in result.passes}
-        energies = {name: dict(p.history) for name, p in result.passes.items() if p.history}
-        final, body_source, name = passes[result.last_pass], None, result.scene_name
-    elif isinstance(result, LoadedResult):
-        passes = dict(result.passes)
-        energies = {}
-        for pname, summary in (result.info.get("passes") or {}).items():
-            final_energy = summary.get("final_energy") if isinstance(summary, dict) else None
-            if isinstance(final_energy, dict) and final_energy:
-                energies[pname] = {k: [float(v)] for k, v in final_energy.items()}
-        final = result.estimate
-        body_info = result.info.get("body") or {}
-        body_source = body_info.get("source") if isinstance(body_info, dict) else None
-        name = str(result.info.get("scene", final.method))
-    elif isinstance(result, WorldEstimate):
-        final, passes, energies, body_source, name = result, {}, {}, None, result.method
-        passes["final"] = result
-    else:
-        raise ValueError(
-            "result must be a Result (slahmr_opt.solve), a LoadedResult (slahmr_opt.load_result) "
-            f"or a WorldEstimate, got {type(result).__name__}"
-        )
-    if not final.people:
-        raise ValueError(f"{name}: the result holds no people to export")
-    floor_T = None
-    if final.floor is not None:
-        floor_T = floor_aligned_transform(*final.floor, final.cameras, final.alpha)
-    return ExportSource(final, passes, energies, floor_T, body_source or None, name)
-
-
-def resolve_body(source: ExportSource, body: BodyModel | None) -> BodyModel:
-    """The body model to pose the result with: ``body`` or the stand-in.
-
-    Raises:
-        ValueError: when the result was fitted with a model file (recorded in ``scene.json``
-            field ``body.source``) and no body was given: posing it with the stand-in would show
-            another shape.
-    """
-    from slahmr_opt.body import BodyModel
-
-    recorded = source.body_source
-    if body is None:
-        if recorded not in (None, "stand-in"):
-            raise ValueError(
-                f"{source.name}: the result was fitted with the body model {recorded!r} "
-                "(scene.json field 'body.source'); pass it (body=BodyModel.from_file(...) or "
-                "--body FILE)"
-            )
-        return BodyModel.standin()
-    if recorded not in (None, body.source):
-        log.warning("result fitted with body %r, posed with %r", recorded, body.source)
-    return body
-
-
-def output_transform(source: ExportSource, up: str = "z") -> tuple[np.ndarray, bool]:
+def output_transform(source: ResultSource, up: str = "z") -> tuple[np.ndarray, bool]:
     """World→output rigid transform of the exporters.
 
     The output frame is the floor-aligned frame of the final floor
