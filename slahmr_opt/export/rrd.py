@@ -193,8 +193,8 @@ def export_rrd(
         out_dir: the folder (created if missing).
         body: the body model the result was fitted with (default: the stand-in).
         passes: passes to log as layers (``"all"``, a comma list or names; None: the final one).
-        meshes: passes whose full meshes are logged (default: the final pass only; meshes are
-            large, about 160 kB a person and frame).
+        meshes: passes whose full meshes are logged (default: the final pass only; ``"none"`` or
+            ``[]``: none; meshes are large, about 165 kB a person and frame).
         file_name: name of the recording in ``out_dir``.
 
     Returns:
@@ -206,7 +206,7 @@ def export_rrd(
     source = as_source(result)
     body = resolve_body(source, body)
     names = source.pass_names(passes)
-    mesh_names = source.pass_names(meshes)
+    mesh_names = source.pass_names(meshes, allow_none=True)
     transform, has_floor = output_transform(source, "z")
     out = Path(out_dir) / file_name
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -65,13 +65,19 @@ class ResultSource:
     def num_frames(self) -> int:
         return self.final.cameras.num_frames
 
-    def pass_names(self, passes: str | list[str] | tuple[str, ...] | None) -> list[str]:
-        """Check a selection of passes (None: the final pass only; ``"all"``: every pass)."""
+    def pass_names(
+        self, passes: str | list[str] | tuple[str, ...] | None, allow_none: bool = False
+    ) -> list[str]:
+        """Check a selection of passes: None (the final pass only), ``"all"``, a comma list or a
+        list of names; with ``allow_none``, ``"none"`` or an empty list select no pass."""
         if passes is None:
             return [list(self.passes)[-1]]
         if isinstance(passes, str):
             passes = list(self.passes) if passes == "all" else [s for s in passes.split(",") if s]
+            passes = [] if passes == ["none"] else passes
         names = [str(p).strip() for p in passes]
+        if not names and allow_none:
+            return []
         unknown = [p for p in names if p not in self.passes]
         if unknown or not names:
             raise ValueError(

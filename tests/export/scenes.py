@@ -64,10 +64,14 @@ def fake_result() -> Result:
     floor = (gt.floor_normal, gt.floor_offset)
     passes = {}
     for k, (name, dx) in enumerate(PASS_SHIFT.items()):
-        history = {} if name == "init" else {
-            "total": [10.0 / (s + 1 + k) for s in range(4)],
-            "reprojection": [6.0 / (s + 1 + k) for s in range(4)],
-        }
+        history = (
+            {}
+            if name == "init"
+            else {
+                "total": [10.0 / (s + 1 + k) for s in range(4)],
+                "reprojection": [6.0 / (s + 1 + k) for s in range(4)],
+            }
+        )
         passes[name] = PassResult(
             name=name,
             people=[shifted(p, dx) for p in gt.people],
