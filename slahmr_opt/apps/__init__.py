@@ -9,4 +9,18 @@ runs, so that ``slahmr-opt --help`` stays fast. :data:`COMMAND_MODULES` lists th
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ("render", "export")
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "synth",
+    "run",
+    "naive",
+    "eval",
+    "render",
+    "export",
+    "bench",
+    "convert",
+    "body_info",
+    "bench_body",
+    "train_prior",
+    "eval_prior",
+)

@@ -30,7 +30,9 @@ from torch import Tensor
 from tqdm import tqdm
 
 from slahmr_opt.config import LBFGSConfig, NaNPolicy, PassConfig
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.safe_load import load_torch
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +145,15 @@ def load_checkpoint(path: Path, fingerprint: str, device: torch.device | str) ->
     if not path.exists():
         return None
     try:
-        payload = torch.load(path, map_location=device, weights_only=True)
-    except Exception as err:  # a truncated or foreign file: start over, loudly
+        payload = load_torch(path, "pass checkpoint", map_location=device)
+    except InputError as err:  # a truncated, foreign or unsafe file: start over, loudly
         log.warning("checkpoint %s cannot be read (%s): starting the pass over", path, err)
         return None
-    if payload.get("format") != CHECKPOINT_FORMAT or payload.get("fingerprint") != fingerprint:
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != CHECKPOINT_FORMAT
+        or payload.get("fingerprint") != fingerprint
+    ):
         log.warning(
             "checkpoint %s was written for other inputs or settings: starting the pass over", path
         )
