@@ -12,6 +12,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.export import FORMATS, export_result
+    from slahmr_opt.io.atomic import write_json_atomic
     from slahmr_opt.vis.source import as_source
 
     if args.threads:
@@ -28,13 +29,23 @@ def _cmd_export(args: argparse.Namespace) -> int:
         "rrd": {"passes": args.passes, "meshes": args.meshes},
         "amass": {"pass_name": args.pass_name, "gender": args.gender},
     }
+    report = {"result": str(args.result), "threads": torch.get_num_threads(), "formats": {}}
     for fmt in formats:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         written = export_result(source, fmt, args.out, body=body, **options[fmt])
-        seconds = time.perf_counter() - start
-        print(f"{fmt}: {len(written)} file(s) in {seconds:.2f} s")
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"{fmt}: {len(written)} file(s) in {seconds:.2f} s (CPU {cpu:.2f} s)")
         for path in written:
             print(f"  {path}")
+        report["formats"][fmt] = {
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "files": [str(p) for p in written],
+            "bytes": sum(p.stat().st_size for p in written),
+        }
+    if args.json:
+        write_json_atomic(args.json, report)
+        print(f"wrote {args.json}")
     return 0
 
 
@@ -70,4 +81,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="rrd: passes whose full meshes are logged (default: the final one)",
     )
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    p.add_argument("--json", default=None, help="also write the timings and files to this JSON")
     p.set_defaults(func=_cmd_export)
