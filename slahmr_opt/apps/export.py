@@ -13,7 +13,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from slahmr_opt.body import BodyModel
     from slahmr_opt.export import FORMATS, export_result
     from slahmr_opt.io.atomic import write_json_atomic
-    from slahmr_opt.vis.source import as_source
+    from slahmr_opt.vis.source import as_source, resolve_body
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -22,7 +22,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if unknown or not formats:
         raise ValueError(f"--format: expected some of {','.join(FORMATS)}, got {args.format!r}")
     source = as_source(args.result)
-    body = BodyModel.from_file(args.body) if args.body else None
+    # Loaded once for every format (and outside the timings).
+    body = resolve_body(source, BodyModel.from_file(args.body) if args.body else None)
     options = {
         "bvh": {"up": args.up, "units": args.units, "pass_name": args.pass_name},
         "glb": {"pass_name": args.pass_name},

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from slahmr_opt.export.skeleton import output_transform
+from slahmr_opt.vis.frames import chmod_like_new_file
 from slahmr_opt.vis.raster import vertex_normals
 from slahmr_opt.vis.source import ResultSource, as_source, resolve_body
 
@@ -252,6 +253,7 @@ def export_rrd(
         _log_energies(rr, rec, source)
         rec.flush()
         rec.disconnect()
+        chmod_like_new_file(tmp)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -22,6 +22,7 @@ __all__ = [
     "FrameReader",
     "FrameWriter",
     "PlainFrames",
+    "chmod_like_new_file",
     "open_frames",
 ]
 
@@ -196,6 +197,7 @@ class FrameWriter:
             if self.count == 0:
                 Path(self._tmp).unlink(missing_ok=True)
                 raise ValueError(f"{self.out}: no frames were rendered")
+            chmod_like_new_file(self._tmp)
             os.replace(self._tmp, self.out)
         return self.out
 
@@ -206,6 +208,14 @@ class FrameWriter:
             self._writer = None
         if self._tmp is not None:
             Path(self._tmp).unlink(missing_ok=True)
+
+
+def chmod_like_new_file(path: str | os.PathLike) -> None:
+    """Give a temporary file (``mkstemp`` makes them 0600) the mode a new file gets (0666 less
+    the umask), before it is renamed into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def _encode(image: np.ndarray, suffix: str) -> bytes:

@@ -286,6 +286,15 @@ class OverlayRenderer:
                 cv2.circle(img, c, r + 1, color, -1, cv2.LINE_AA)
                 cv2.circle(img, c, r - 1, (255, 255, 255), -1, cv2.LINE_AA)
 
+    def _draw_label(self, img: np.ndarray, text: str) -> None:
+        font = max(0.4, 0.6 * self.out_size[0] / 960)
+        (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font, 1)
+        box = img[0 : h + base + 8, 0 : w + 12]
+        box[:] = (0.4 * box + 0.6 * 255).astype(np.uint8)
+        cv2.putText(
+            img, text, (6, h + 4), cv2.FONT_HERSHEY_SIMPLEX, font, _TEXT_COLOR, 1, cv2.LINE_AA
+        )
+
     def render(self, frame: int, background: np.ndarray) -> np.ndarray:
         """One output frame: a panel per pass, side by side.
 
@@ -315,28 +324,7 @@ class OverlayRenderer:
             if self.config.keypoints:
                 self._draw_keypoints(img, frame)
             if self.config.labels:
-                text = f"{name}  frame {frame}"
-                font = max(0.4, 0.6 * W / 960)
-                cv2.putText(
-                    img,
-                    text,
-                    (8, int(24 * font / 0.6)),
-                    cv2.FONT_HERSHEY_SIMPLEX,
-                    font,
-                    (255, 255, 255),
-                    3,
-                    cv2.LINE_AA,
-                )
-                cv2.putText(
-                    img,
-                    text,
-                    (8, int(24 * font / 0.6)),
-                    cv2.FONT_HERSHEY_SIMPLEX,
-                    font,
-                    _TEXT_COLOR,
-                    1,
-                    cv2.LINE_AA,
-                )
+                self._draw_label(img, f"{name}  frame {frame}")
             panels.append(img)
         return np.concatenate(panels, axis=1)
 
