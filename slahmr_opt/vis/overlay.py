@@ -190,8 +190,8 @@ class OverlayRenderer:
         if not self.config.floor or est.floor is None:
             return None
         T = floor_aligned_transform(*est.floor, est.cameras, est.alpha)
-        body_rest = [p.transl for p in est.people] + [est.cameras.centers(est.alpha)]
-        xy = (np.concatenate(body_rest) @ T[:3, :3].T + T[:3, 3])[:, :2]
+        points = [p.transl for p in est.people] + [est.cameras.centers(est.alpha)]
+        xy = (np.concatenate(points) @ T[:3, :3].T + T[:3, 3])[:, :2]
         lo = np.floor(xy.min(axis=0) / _GRID_STEP_M - 1) * _GRID_STEP_M
         hi = np.ceil(xy.max(axis=0) / _GRID_STEP_M + 1) * _GRID_STEP_M
         s = np.linspace(0.0, 1.0, _GRID_SAMPLES)

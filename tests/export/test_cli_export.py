@@ -76,3 +76,16 @@ def test_render_errors(folders, tmp_path, capsys):
     assert ".gif" in capsys.readouterr().err
     assert main(["render", str(run), "--out", str(tmp_path / "a.mp4"), "--frames", "5:99"]) == 2
     assert not (tmp_path / "a.mp4").exists()
+
+
+def test_demo_writes_an_overlay_and_a_glb_next_to_the_plot(folders):
+    pytest.importorskip("pygltflib")
+    from slahmr_opt.apps.demo import views_demo
+
+    run, _ = folders
+    scene, _ = scene_and_truth()
+    views_demo(run, scene, body64(), frames=(0, 3))
+    cap = cv2.VideoCapture(str(run / "overlay.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    cap.release()
+    assert (run / "scene.glb").read_bytes()[:4] == b"glTF"
