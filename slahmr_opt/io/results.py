@@ -84,6 +84,7 @@ _RUN_SUMMARY_KEYS = (
     "timings",
     "events",
     "skipped_tracks",
+    "dropped_tracks",
     "config",
 )
 
@@ -585,6 +586,7 @@ def save_result(
         },
         "people": people_info,
         "skipped_tracks": result.skipped_tracks,
+        "dropped_tracks": result.dropped_tracks,
         "config": summary["config"],
         "timings": summary["timings"],
         "passes": {

@@ -161,6 +161,27 @@ def load_checkpoint(path: Path, fingerprint: str, device: torch.device | str) ->
     return payload
 
 
+def _matches(payload: dict, variables: dict[str, Tensor], path: Path | None) -> bool:
+    """Whether a checkpoint holds every variable with the current shape (else start over)."""
+    saved = payload.get("variables")
+    if not isinstance(saved, dict):
+        log.warning("checkpoint %s holds no variables: starting the pass over", path)
+        return False
+    for key, value in variables.items():
+        other = saved.get(key)
+        if not isinstance(other, Tensor) or tuple(other.shape) != tuple(value.shape):
+            log.warning(
+                "checkpoint %s: variable %r has shape %s, this run needs %s (another body or "
+                "scene?): starting the pass over",
+                path,
+                key,
+                None if not isinstance(other, Tensor) else tuple(other.shape),
+                tuple(value.shape),
+            )
+            return False
+    return True
+
+
 def run_pass(
     name: str,
     variables: dict[str, Tensor],
@@ -205,8 +226,19 @@ def run_pass(
     device = params[0].device if params else "cpu"
 
     resume = load_checkpoint(checkpoint_path, fingerprint, device) if checkpoint_path else None
+    if resume is not None and not _matches(resume, variables, checkpoint_path):
+        resume = None
     optimizer = make_lbfgs(params, opt_cfg, opt_cfg.lr) if params else None
     if resume is not None:
+        threads = resume.get("threads")
+        if threads is not None and int(threads) != torch.get_num_threads():
+            log.warning(
+                "pass %s: resuming a checkpoint written with %d torch thread(s) using %d: the "
+                "result is valid but not bit-identical to an uninterrupted run with either",
+                name,
+                int(threads),
+                torch.get_num_threads(),
+            )
         with torch.no_grad():
             for k, v in variables.items():
                 v.copy_(resume["variables"][k])
@@ -259,6 +291,7 @@ def run_pass(
                 "seconds": outcome.seconds,
                 "stop_reason": outcome.stop_reason,
                 "schedule": None if schedule is None else schedule.state_dict(),
+                "threads": torch.get_num_threads(),
             },
         )
 
