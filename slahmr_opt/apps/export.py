@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.errors import InputError
+
 
 def _cmd_export(args: argparse.Namespace) -> int:
     import time
@@ -20,7 +22,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise ValueError(f"--format: expected some of {','.join(FORMATS)}, got {args.format!r}")
+        raise InputError(f"--format: expected some of {','.join(FORMATS)}, got {args.format!r}")
     source = as_source(args.result)
     # Loaded once for every format (and outside the timings).
     body = resolve_body(source, BodyModel.from_file(args.body) if args.body else None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.errors import InputError
+
 
 def _frame_range(text: str | None) -> tuple[int, int] | None:
     if not text:
@@ -11,7 +13,7 @@ def _frame_range(text: str | None) -> tuple[int, int] | None:
     try:
         start, end = (int(x) for x in text.split(":"))
     except ValueError:
-        raise ValueError(f"--frames: expected START:END, got {text!r}") from None
+        raise InputError(f"--frames: expected START:END, got {text!r}") from None
     return start, end
 
 

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.export.amass import export_amass
 from slahmr_opt.export.bvh import export_bvh
 from slahmr_opt.export.gltf import export_glb
@@ -52,10 +53,10 @@ def export_result(
     """
     exporters = {"bvh": export_bvh, "glb": export_glb, "rrd": export_rrd, "amass": export_amass}
     if fmt not in exporters:
-        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+        raise InputError(f"format must be one of {FORMATS}, got {fmt!r}")
     accepted = set(inspect.signature(exporters[fmt]).parameters) - {"result", "out_dir", "body"}
     unknown = sorted(set(options) - accepted)
     if unknown:
-        raise ValueError(f"format {fmt!r} takes the options {sorted(accepted)}, not {unknown}")
+        raise InputError(f"format {fmt!r} takes the options {sorted(accepted)}, not {unknown}")
     written = exporters[fmt](result, out_dir, body=body, **options)
     return written if isinstance(written, list) else [written]

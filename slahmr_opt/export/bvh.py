@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.export.skeleton import (
     Z_UP_FROM_SMPL_REST,
     PersonSkeleton,
@@ -67,9 +68,9 @@ def skeleton_to_bvh(skel: PersonSkeleton, fps: float, units: str = "m") -> str:
         the file's text.
     """
     if units not in BVH_UNITS:
-        raise ValueError(f"units must be one of {sorted(BVH_UNITS)}, got {units!r}")
+        raise InputError(f"units must be one of {sorted(BVH_UNITS)}, got {units!r}")
     if not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be a finite positive number, got {fps}")
+        raise InputError(f"fps must be a finite positive number, got {fps}")
     scale = BVH_UNITS[units]
     kids = _children(skel.parents)
     order: list[int] = []  # joints in the order their channels appear in a MOTION line
@@ -132,7 +133,7 @@ def export_bvh(
         person's first frame (``frames[0]`` of the track, recorded in the result folder).
     """
     if units not in BVH_UNITS:
-        raise ValueError(f"units must be one of {sorted(BVH_UNITS)}, got {units!r}")
+        raise InputError(f"units must be one of {sorted(BVH_UNITS)}, got {units!r}")
     source = as_source(result)
     body = resolve_body(source, body)
     (name,) = source.pass_names([pass_name] if pass_name else None)

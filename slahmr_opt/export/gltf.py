@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.export.skeleton import PersonSkeleton, output_transform, person_skeleton
 from slahmr_opt.io.atomic import write_bytes_atomic
 from slahmr_opt.vis.raster import vertex_normals
@@ -54,7 +55,7 @@ def require_pygltflib():
     try:
         import pygltflib
     except ImportError:
-        raise ValueError(
+        raise InputError(
             "GLB export needs pygltflib: pip install 'slahmr-opt[gltf]' (or pip install pygltflib)"
         ) from None
     return pygltflib

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.export.skeleton import output_transform
 from slahmr_opt.vis.frames import chmod_like_new_file
 from slahmr_opt.vis.raster import vertex_normals
@@ -52,7 +53,7 @@ def require_rerun():
     try:
         import rerun
     except ImportError:
-        raise ValueError(
+        raise InputError(
             "RRD export needs rerun-sdk: pip install 'slahmr-opt[rerun]' (or pip install rerun-sdk)"
         ) from None
     return rerun

@@ -16,6 +16,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from slahmr_opt.body.joint_maps import SMPL_JOINT_NAMES
+from slahmr_opt.errors import InputError
 from slahmr_opt.scene import PersonMotion
 from slahmr_opt.vis.source import ResultSource
 
@@ -62,7 +63,7 @@ def output_transform(source: ResultSource, up: str = "z") -> tuple[np.ndarray, b
     from slahmr_opt.vis.trajectory import plot_transform
 
     if up not in UP_AXES:
-        raise ValueError(f"up must be one of {UP_AXES}, got {up!r}")
+        raise InputError(f"up must be one of {UP_AXES}, got {up!r}")
     if source.floor_transform is not None:
         T, has_floor = source.floor_transform.copy(), True
     else:

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_bytes_atomic
 from slahmr_opt.io.folder import IMAGE_EXTENSIONS
 
@@ -53,28 +54,28 @@ class FrameReader:
                 if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
             )
             if not self._files:
-                raise ValueError(
+                raise InputError(
                     f"{self.path}: no images ({', '.join(IMAGE_EXTENSIONS)}) in the frames folder"
                 )
             first = cv2.imread(str(self._files[0]), cv2.IMREAD_COLOR)
             if first is None:
-                raise ValueError(f"{self._files[0]}: cannot read the image")
+                raise InputError(f"{self._files[0]}: cannot read the image")
             self.num_frames = len(self._files)
             self.size = (int(first.shape[1]), int(first.shape[0]))
         elif self.path.is_file():
             self._files = None
             self._cap = cv2.VideoCapture(str(self.path))
             if not self._cap.isOpened():
-                raise ValueError(f"{self.path}: OpenCV cannot open this video")
+                raise InputError(f"{self.path}: OpenCV cannot open this video")
             self.num_frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
             self.size = (
                 int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
                 int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
             )
             if self.num_frames <= 0 or min(self.size) <= 0:
-                raise ValueError(f"{self.path}: the video reports no frames or no frame size")
+                raise InputError(f"{self.path}: the video reports no frames or no frame size")
         else:
-            raise ValueError(f"{self.path}: no such frames folder or video file")
+            raise InputError(f"{self.path}: no such frames folder or video file")
 
     def __repr__(self) -> str:
         return f"FrameReader({str(self.path)!r}, frames={self.num_frames}, size={self.size})"
@@ -82,17 +83,17 @@ class FrameReader:
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` as (H, W, 3) BGR uint8."""
         if not 0 <= index < self.num_frames:
-            raise ValueError(f"{self.path}: frame {index} asked, it has {self.num_frames} frames")
+            raise InputError(f"{self.path}: frame {index} asked, it has {self.num_frames} frames")
         if self._files is not None:
             img = cv2.imread(str(self._files[index]), cv2.IMREAD_COLOR)
             if img is None:
-                raise ValueError(f"{self._files[index]}: cannot read the image")
+                raise InputError(f"{self._files[index]}: cannot read the image")
             return img
         if index != self._next:
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
         ok, img = self._cap.read()
         if not ok:
-            raise ValueError(f"{self.path}: cannot decode frame {index}")
+            raise InputError(f"{self.path}: cannot decode frame {index}")
         self._next = index + 1
         return img
 
@@ -146,7 +147,7 @@ class FrameWriter:
             "video" if suffix in _FOURCC else "still" if suffix in STILL_SUFFIXES else "folder"
         )
         if self.kind == "folder" and suffix:
-            raise ValueError(
+            raise InputError(
                 f"{self.out}: unknown output type {suffix!r}; use .mp4, .avi, .png, .jpg or a "
                 "folder"
             )
@@ -163,7 +164,7 @@ class FrameWriter:
             self._writer = cv2.VideoWriter(self._tmp, fourcc, float(fps), self.size)
             if not self._writer.isOpened():
                 Path(self._tmp).unlink(missing_ok=True)
-                raise ValueError(f"{self.out}: OpenCV cannot write {suffix} video here")
+                raise InputError(f"{self.out}: OpenCV cannot write {suffix} video here")
         elif self.kind == "folder":
             self.out.mkdir(parents=True, exist_ok=True)
 
@@ -180,7 +181,7 @@ class FrameWriter:
     def write(self, index: int, image: np.ndarray) -> None:
         """Write frame ``index`` (H, W, 3) BGR uint8."""
         if image.shape[:2] != (self.size[1], self.size[0]):
-            raise ValueError(f"frame of shape {image.shape} does not match the size {self.size}")
+            raise InputError(f"frame of shape {image.shape} does not match the size {self.size}")
         if self.kind == "video":
             self._writer.write(image)
         elif self.kind == "folder":
@@ -196,7 +197,7 @@ class FrameWriter:
             self._writer = None
             if self.count == 0:
                 Path(self._tmp).unlink(missing_ok=True)
-                raise ValueError(f"{self.out}: no frames were rendered")
+                raise InputError(f"{self.out}: no frames were rendered")
             chmod_like_new_file(self._tmp)
             os.replace(self._tmp, self.out)
         return self.out
@@ -221,5 +222,5 @@ def chmod_like_new_file(path: str | os.PathLike) -> None:
 def _encode(image: np.ndarray, suffix: str) -> bytes:
     ok, buf = cv2.imencode(suffix, image)
     if not ok:
-        raise ValueError(f"OpenCV cannot encode a {suffix} image")
+        raise InputError(f"OpenCV cannot encode a {suffix} image")
     return buf.tobytes()

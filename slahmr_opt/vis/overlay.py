@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 import torch
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.vis.frames import FrameWriter, open_frames
 from slahmr_opt.vis.raster import NEAR_M, face_incidence, rasterize, shade, vertex_normals
 from slahmr_opt.vis.source import ResultSource, as_source, resolve_body
@@ -76,11 +77,11 @@ class OverlayConfig:
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
-            raise ValueError(f"style must be one of {STYLES}, got {self.style!r}")
+            raise InputError(f"style must be one of {STYLES}, got {self.style!r}")
         if not 0.0 < float(self.alpha) <= 1.0:
-            raise ValueError(f"alpha must lie in (0, 1], got {self.alpha}")
+            raise InputError(f"alpha must lie in (0, 1], got {self.alpha}")
         if int(self.max_width) < 32:
-            raise ValueError(f"max_width must be at least 32 pixels, got {self.max_width}")
+            raise InputError(f"max_width must be at least 32 pixels, got {self.max_width}")
 
 
 def _bgr(hex_color: str) -> np.ndarray:
@@ -117,7 +118,7 @@ class OverlayRenderer:
         self.passes = self.source.pass_names(passes)
         self.scene = scene
         if self.config.keypoints and scene is None:
-            raise ValueError("keypoints: drawing the input keypoints needs the scene (scene=...)")
+            raise InputError("keypoints: drawing the input keypoints needs the scene (scene=...)")
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.out_size = (int(out_size[0]), int(out_size[1]))
         self.scale = self.out_size[0] / self.image_size[0]
@@ -306,7 +307,7 @@ class OverlayRenderer:
             (H, W · passes, 3) BGR uint8.
         """
         if not 0 <= frame < self.source.num_frames:
-            raise ValueError(f"frame {frame} outside the result's {self.source.num_frames} frames")
+            raise InputError(f"frame {frame} outside the result's {self.source.num_frames} frames")
         W, H = self.out_size
         if background.shape[:2] != (H, W):
             background = cv2.resize(background, (W, H), interpolation=cv2.INTER_AREA)
@@ -336,7 +337,7 @@ def _image_size(source: ResultSource, scene: Scene | None, reader_size: tuple[in
         if reader_size is not None and reader_size != tuple(size):
             ra, rb = reader_size[0] / reader_size[1], size[0] / size[1]
             if abs(ra / rb - 1.0) > 0.01:
-                raise ValueError(
+                raise InputError(
                     f"frames are {reader_size[0]}x{reader_size[1]} but the scene's images are "
                     f"{size[0]}x{size[1]} (another aspect ratio): are they the same video?"
                 )
@@ -386,16 +387,16 @@ def render_overlay(
     T = source.num_frames
     start, end = (0, T) if frames is None else (int(frames[0]), int(frames[1]))
     if not 0 <= start < end <= T:
-        raise ValueError(f"frames: expected 0 ≤ start < end ≤ {T}, got {(start, end)}")
+        raise InputError(f"frames: expected 0 ≤ start < end ≤ {T}, got {(start, end)}")
     if image_offset < 0:
-        raise ValueError(f"image_offset must be ≥ 0, got {image_offset}")
+        raise InputError(f"image_offset must be ≥ 0, got {image_offset}")
     reader = open_frames(images, (1, 1), T) if images is not None else None
     try:
         size = _image_size(source, scene, reader.size if reader is not None else None)
         if reader is None:
             reader = open_frames(None, size, T)
         elif reader.num_frames < end + image_offset:
-            raise ValueError(
+            raise InputError(
                 f"{images}: {reader.num_frames} frames, but scene frames up to {end - 1} (with "
                 f"image_offset {image_offset}) were asked for"
             )

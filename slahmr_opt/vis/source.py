@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.result import Result, WorldEstimate
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class ResultSource:
             return []
         unknown = [p for p in names if p not in self.passes]
         if unknown or not names:
-            raise ValueError(
+            raise InputError(
                 f"passes: unknown {unknown or names!r}; this result has {list(self.passes)}"
             )
         return names
@@ -95,11 +96,11 @@ def load_result_folder(path: str | os.PathLike) -> LoadedResult | WorldEstimate:
     folder = folder.parent if folder.is_file() else folder
     meta = folder / RESULT_JSON
     if not meta.is_file():
-        raise ValueError(f"{meta}: missing; {folder} is not a result folder")
+        raise InputError(f"{meta}: missing; {folder} is not a result folder")
     try:
         kind = json.loads(meta.read_text()).get("kind")
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
-        raise ValueError(f"{meta}: not a JSON object ({exc})") from exc
+        raise InputError(f"{meta}: not a JSON object ({exc})") from exc
     return load_result(folder) if kind == "run" else load_estimate(folder)
 
 
@@ -132,12 +133,12 @@ def as_source(result: Any) -> ResultSource:
         final, passes, energies, body_source, name = result, {}, {}, None, result.method
         passes["final"] = result
     else:
-        raise ValueError(
+        raise InputError(
             "result must be a Result (slahmr_opt.solve), a LoadedResult (slahmr_opt.load_result) "
             f"or a WorldEstimate, got {type(result).__name__}"
         )
     if not final.people:
-        raise ValueError(f"{name}: the result holds no people to export")
+        raise InputError(f"{name}: the result holds no people to export")
     floor_T = None
     if final.floor is not None:
         floor_T = floor_aligned_transform(*final.floor, final.cameras, final.alpha)
@@ -157,7 +158,7 @@ def resolve_body(source: ResultSource, body: BodyModel | None) -> BodyModel:
     recorded = source.body_source
     if body is None:
         if recorded not in (None, "stand-in"):
-            raise ValueError(
+            raise InputError(
                 f"{source.name}: the result was fitted with the body model {recorded!r} "
                 "(scene.json field 'body.source'); pass it (body=BodyModel.from_file(...) or "
                 "--body FILE)"
