@@ -15,6 +15,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "naive",
     "eval",
+    "render",
+    "export",
     "bench",
     "convert",
     "body_info",
