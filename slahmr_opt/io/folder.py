@@ -40,7 +40,13 @@ from slahmr_opt.io.gather import (
     read_folder_cameras,
 )
 from slahmr_opt.io.intrinsics import undistort_points
-from slahmr_opt.io.layout import LAYOUTS, detect_layout, folder_path, original_layout_manifest
+from slahmr_opt.io.layout import (
+    IMAGE_EXTENSIONS,
+    LAYOUTS,
+    detect_layout,
+    folder_path,
+    original_layout_manifest,
+)
 from slahmr_opt.io.manifest import read_manifest, write_manifest_folder
 from slahmr_opt.io.phalp import crop_rows_to_transl
 from slahmr_opt.io.scene_folder import load_scene
@@ -60,6 +66,7 @@ from slahmr_opt.scene import Cameras, Scene, Visibility
 __all__ = [
     "DEFAULT_MAX_TRACKS",
     "DEFAULT_MIN_TRACK_LEN",
+    "IMAGE_EXTENSIONS",
     "LAYOUTS",
     "NoTracksError",
     "crop_scene",
