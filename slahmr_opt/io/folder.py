@@ -39,6 +39,7 @@ from slahmr_opt.io.gather import (
     gather,
     read_folder_cameras,
 )
+from slahmr_opt.io.hmr import crop_rows_to_transl
 from slahmr_opt.io.intrinsics import undistort_points
 from slahmr_opt.io.layout import (
     IMAGE_EXTENSIONS,
@@ -48,7 +49,6 @@ from slahmr_opt.io.layout import (
     original_layout_manifest,
 )
 from slahmr_opt.io.manifest import read_manifest, write_manifest_folder
-from slahmr_opt.io.phalp import crop_rows_to_transl
 from slahmr_opt.io.scene_folder import load_scene
 from slahmr_opt.io.selection import (
     DEFAULT_MAX_TRACKS,

@@ -10,13 +10,9 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from slahmr_opt.io.common import FrameIndex
+from slahmr_opt.io.hmr import crop_camera_to_full, full_to_crop_camera
 from slahmr_opt.io.npz_tracks import read_npz_tracks, write_npz_tracks
-from slahmr_opt.io.phalp import (
-    crop_camera_to_full,
-    full_to_crop_camera,
-    read_phalp_pickle,
-    write_phalp_pickle,
-)
+from slahmr_opt.io.phalp import read_phalp_pickle, write_phalp_pickle
 from slahmr_opt.io.scene_folder import save_scene
 from slahmr_opt.io.slahmr_layout import (
     read_shot_idcs,

@@ -17,8 +17,9 @@ import torch
 from slahmr_opt.io.common import FrameIndex
 from slahmr_opt.io.folder import load_scene_folder, write_manifest_folder
 from slahmr_opt.io.gvhmr_inputs import read_gvhmr_vitpose
+from slahmr_opt.io.hmr import full_to_crop_camera
 from slahmr_opt.io.layout import detect_layout, original_layout_manifest, phalp_pickle_path
-from slahmr_opt.io.phalp import full_to_crop_camera, read_phalp_pickle, write_phalp_pickle
+from slahmr_opt.io.phalp import read_phalp_pickle, write_phalp_pickle
 from slahmr_opt.io.slahmr_layout import read_shot_idcs, read_track_preds, write_track_preds
 from slahmr_opt.io.tracks import track_to_observations
 from slahmr_opt.io.wham_inputs import read_wham_tracking_results
