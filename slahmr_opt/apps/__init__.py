@@ -9,4 +9,4 @@ runs, so that ``slahmr-opt --help`` stays fast. :data:`COMMAND_MODULES` lists th
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("evaluate",)
