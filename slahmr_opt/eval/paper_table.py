@@ -130,7 +130,7 @@ def latex_table(
         for c in columns:
             text = _fmt(c, vals.get(c))
             cells.append(f"\\textbf{{{text}}}" if best[c] == method else text)
-        name = _tex_escape(method) + (f"$^{{{notes[method]}}}$" if method in notes else "")
+        name = _tex_escape(method) + (r"$^\dagger$" if method in notes else "")
         lines.append(f"{name} & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if caption:

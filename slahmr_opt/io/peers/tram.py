@@ -37,7 +37,7 @@ from slahmr_opt.io.datasets.common import array, require
 from slahmr_opt.io.keypoints import read_npz_file, to_numpy
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
 
-__all__ = ["is_tram_demo_folder", "read_tram_demo", "read_tram_emdb"]
+__all__ = ["is_tram_demo_folder", "read_tram_camera", "read_tram_demo", "read_tram_emdb"]
 
 CAMERA_FILE = "camera.npy"
 HPS_DIR = "hps"
@@ -108,6 +108,15 @@ def hps_to_body(data: dict, label: str, track_id: str, frames: np.ndarray | None
         model="smpl",
         gender="neutral",
     )
+
+
+def read_tram_camera(
+    folder: str | os.PathLike, *, trust_pickle: bool = False, prefix: str = "pred_cam"
+) -> np.ndarray:
+    """(T, 4, 4) camera→world poses of a TRAM demo folder's ``camera.npy``: ``prefix`` is
+    ``"pred_cam"`` (the metric SLAM trajectory) or ``"world_cam"`` (gravity-aligned)."""
+    path = Path(folder) / CAMERA_FILE
+    return _camera(_load_npy_dict(path, trust_pickle, "TRAM camera"), str(path), prefix)
 
 
 def is_tram_demo_folder(folder: str | os.PathLike) -> bool:
