@@ -41,30 +41,57 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a method's results: DIR/<sequence>/ in any supported format (repeatable)",
     )
     p.add_argument("--sequences", default=None, help="comma-separated sequence names to keep")
-    p.add_argument("--pass", dest="pass_name", default=None,
-                   help="score this pass of slahmr-opt results (init, root, smooth, motion)")
+    p.add_argument(
+        "--pass",
+        dest="pass_name",
+        default=None,
+        help="score this pass of slahmr-opt results (init, root, smooth, motion)",
+    )
     g = p.add_argument_group("bodies (docs/baselines.md, 'Bodies')")
     g.add_argument("--bodies", default=None, help="folder with the SMPL / SMPL-X model files")
-    g.add_argument("--body", action="append", default=[], metavar="KIND=PATH",
-                   help="one model file, KIND = smpl-neutral, smpl-male, ..., smplx-female")
-    g.add_argument("--smplx2smpl", default=None,
-                   help="SMPL-X → SMPL vertex map (GVHMR's smplx2smpl_sparse.pt)")
+    g.add_argument(
+        "--body",
+        action="append",
+        default=[],
+        metavar="KIND=PATH",
+        help="one model file, KIND = smpl-neutral, smpl-male, ..., smplx-female",
+    )
+    g.add_argument(
+        "--smplx2smpl", default=None, help="SMPL-X → SMPL vertex map (GVHMR's smplx2smpl_sparse.pt)"
+    )
     g = p.add_argument_group("protocol")
-    g.add_argument("--joints", default="fk", choices=["fk", "regressed"],
-                   help="fk: SMPL FK joints (WHAM/TRAM); regressed: J_regressor on meshes (GVHMR)")
+    g.add_argument(
+        "--joints",
+        default="fk",
+        choices=["fk", "regressed"],
+        help="fk: SMPL FK joints (WHAM/TRAM); regressed: J_regressor on meshes (GVHMR)",
+    )
     g.add_argument("--rte-root", default="pelvis", choices=["pelvis", "transl"])
     g.add_argument("--tail", default="gvhmr", choices=["gvhmr", "tram"])
     g.add_argument("--accel-trim", action="store_true", help="drop first/last accel window")
     g.add_argument("--no-pve", action="store_true", help="skip PVE (no full meshes: faster)")
-    g.add_argument("--match-threshold", type=float, default=0.15,
-                   help="track↔person matching: max mean 2D distance / image diagonal")
+    g.add_argument(
+        "--match-threshold",
+        type=float,
+        default=0.15,
+        help="track↔person matching: max mean 2D distance / image diagonal",
+    )
     p.add_argument("--columns", default=None, help="comma-separated metric keys to show")
-    p.add_argument("--allow-missing", action="store_true",
-                   help="score methods that lack some sequences (coverage shows it)")
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow reading pickles (the datasets' annotations, WHAM, TRAM demo)")
-    p.add_argument("--out", default=None,
-                   help="folder for table.md, table.tex, per_sequence.csv, summary.json, cache/")
+    p.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="score methods that lack some sequences (coverage shows it)",
+    )
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow reading pickles (the datasets' annotations, WHAM, TRAM demo)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="folder for table.md, table.tex, per_sequence.csv, summary.json, cache/",
+    )
     p.add_argument("--csv", default=None, help="also write the per-sequence CSV here")
     p.set_defaults(func=run)
 
@@ -105,8 +132,18 @@ def _load_cached(path: Path, key: str):
             out = []
             for i, m in enumerate(meta["people"]):
                 metrics = {k: z[f"p{i}_{k}"] for k in m["metric_keys"]}
-                out.append(PersonScore(m["sequence"], m["person"], m["track"], m["valid_frames"],
-                                       m["scored_frames"], m["joint_set"], metrics, m["notes"]))
+                out.append(
+                    PersonScore(
+                        m["sequence"],
+                        m["person"],
+                        m["track"],
+                        m["valid_frames"],
+                        m["scored_frames"],
+                        m["joint_set"],
+                        metrics,
+                        m["notes"],
+                    )
+                )
             return out
     except (OSError, ValueError, KeyError):
         return None
@@ -120,10 +157,18 @@ def _save_cached(path: Path, key: str, scores) -> None:
     arrays: dict[str, Any] = {}
     people = []
     for i, s in enumerate(scores):
-        people.append({"sequence": s.sequence, "person": s.person, "track": s.track,
-                       "valid_frames": s.valid_frames, "scored_frames": s.scored_frames,
-                       "joint_set": s.joint_set, "notes": s.notes,
-                       "metric_keys": sorted(s.metrics)})
+        people.append(
+            {
+                "sequence": s.sequence,
+                "person": s.person,
+                "track": s.track,
+                "valid_frames": s.valid_frames,
+                "scored_frames": s.scored_frames,
+                "joint_set": s.joint_set,
+                "notes": s.notes,
+                "metric_keys": sorted(s.metrics),
+            }
+        )
         for k, v in s.metrics.items():
             arrays[f"p{i}_{k}"] = v
     arrays["meta"] = np.array(json.dumps({"key": key, "people": people}))
@@ -167,8 +212,11 @@ def run(args: argparse.Namespace) -> int:
     found = {m: {s.name: find_sequence(d, s.names()) for s in seqs} for m, d in methods.items()}
     missing = {m: [n for n, hit in f.items() if hit is None] for m, f in found.items()}
     if any(missing.values()) and not args.allow_missing:
-        lines = [f"  {m}: {', '.join(v[:8])}{' …' if len(v) > 8 else ''} ({len(v)} of "
-                 f"{len(seqs)})" for m, v in missing.items() if v]
+        lines = [
+            f"  {m}: {', '.join(v[:8])}{' …' if len(v) > 8 else ''} ({len(v)} of {len(seqs)})"
+            for m, v in missing.items()
+            if v
+        ]
         raise ValueError(
             "some methods lack results for some sequences (pass --allow-missing to score what "
             "exists):\n" + "\n".join(lines)
@@ -186,8 +234,15 @@ def run(args: argparse.Namespace) -> int:
         key = cache = None
         if out_dir is not None:
             stamp = _file_stamp(hit[1]) if hit and hit[0] != "tram-emdb" else str(hit)
-            key = _cache_key({**base_key, "result": stamp, "gt": _file_stamp(Path(seq.source)),
-                              "pass": args.pass_name, "seq": seq.name})
+            key = _cache_key(
+                {
+                    **base_key,
+                    "result": stamp,
+                    "gt": _file_stamp(Path(seq.source)),
+                    "pass": args.pass_name,
+                    "seq": seq.name,
+                }
+            )
             safe = seq.name.replace("/", "@")
             cache = out_dir / "cache" / method / f"{safe}.npz"
             cached = _load_cached(cache, key)
@@ -197,8 +252,12 @@ def run(args: argparse.Namespace) -> int:
         peer = None
         if hit is not None:
             fmt, path = hit
-            peer = read_peer(path, fmt, trust_pickle=args.trust_pickle,
-                             pass_name=args.pass_name if fmt == "slahmr-opt" else None)
+            peer = read_peer(
+                path,
+                fmt,
+                trust_pickle=args.trust_pickle,
+                pass_name=args.pass_name if fmt == "slahmr-opt" else None,
+            )
         result = score_sequence(seq, peer, bodies, options)
         if cache is not None and key is not None:
             _save_cached(cache, key, result)
@@ -206,7 +265,8 @@ def run(args: argparse.Namespace) -> int:
 
     table_key = split if args.dataset == "emdb" else args.dataset
     columns = (
-        [c.strip() for c in args.columns.split(",")] if args.columns
+        [c.strip() for c in args.columns.split(",")]
+        if args.columns
         else list(DEFAULT_COLUMNS.get(table_key, DEFAULT_COLUMNS["rich"]))
     )
     rows = {m: summarize(v) for m, v in scores.items()}
@@ -231,15 +291,24 @@ def run(args: argparse.Namespace) -> int:
     print(tex)
     csv_text = per_sequence_csv(scores, columns)
     if out_dir is not None:
-        write_bytes_atomic(out_dir / "table.md", (caption + "\n\n" + md + "\n" +
-                                                  "".join(f"{f}\n" for f in footer)).encode())
+        write_bytes_atomic(
+            out_dir / "table.md",
+            (caption + "\n\n" + md + "\n" + "".join(f"{f}\n" for f in footer)).encode(),
+        )
         write_bytes_atomic(out_dir / "table.tex", (tex + "\n").encode())
         write_bytes_atomic(out_dir / "per_sequence.csv", csv_text.encode())
-        write_json_atomic(out_dir / "summary.json", {
-            "dataset": args.dataset, "split": split, "sequences": [s.name for s in seqs],
-            "bodies": bodies.describe(), "protocol": base_key["options"], "methods": rows,
-            "missing": missing,
-        })
+        write_json_atomic(
+            out_dir / "summary.json",
+            {
+                "dataset": args.dataset,
+                "split": split,
+                "sequences": [s.name for s in seqs],
+                "bodies": bodies.describe(),
+                "protocol": base_key["options"],
+                "methods": rows,
+                "missing": missing,
+            },
+        )
         print(f"\nwrote {out_dir}/table.md, table.tex, per_sequence.csv, summary.json")
     if args.csv:
         write_bytes_atomic(Path(args.csv), csv_text.encode())

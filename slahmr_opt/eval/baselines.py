@@ -124,9 +124,7 @@ def _project(points: np.ndarray, intrinsics: np.ndarray) -> np.ndarray:
     return np.stack([u, v], axis=-1)
 
 
-def _transl_after(
-    T: np.ndarray, transl: np.ndarray, pelvis_rest: np.ndarray
-) -> np.ndarray:
+def _transl_after(T: np.ndarray, transl: np.ndarray, pelvis_rest: np.ndarray) -> np.ndarray:
     """SMPL ``transl`` after moving the body by rigid ``T`` (N, 4, 4): R (transl + j0) + t − j0."""
     return np.einsum("nij,nj->ni", T[:, :3, :3], transl + pelvis_rest) + T[:, :3, 3] - pelvis_rest
 
@@ -191,7 +189,7 @@ def match_people(
     rows, cols = linear_sum_assignment(finite)
     return {
         seq.people[r].track_id: peer.tracks[c].track_id
-        for r, c in zip(rows, cols)
+        for r, c in zip(rows, cols, strict=True)
         if cost[r, c] <= threshold
     }
 
@@ -254,8 +252,8 @@ def _score_pair(
 ) -> dict[str, np.ndarray]:
     """Per-frame metrics of one matched (person, track) pair on ``frames``."""
     reg = bodies.regressor() if joint_set == "smpl24-reg" else None
-    with_pve = options.pve and bodies.smpl_topology(person.model) and bodies.smpl_topology(
-        track.model
+    with_pve = (
+        options.pve and bodies.smpl_topology(person.model) and bodies.smpl_topology(track.model)
     )
     cams = seq.cameras
     gt, pr = _Side(), _Side()
@@ -376,8 +374,10 @@ def floor_from_truth(
         ``(up normal (3,), offset d)`` of the plane ``n·x = d``.
     """
     if seq.up is None:
-        raise ValueError(f"{seq.name}: the {seq.dataset} world has no documented up axis; state "
-                         "the floor yourself")
+        raise ValueError(
+            f"{seq.name}: the {seq.dataset} world has no documented up axis; state "
+            "the floor yourself"
+        )
     heights: list[np.ndarray] = []
     for person in seq.people:
         feet = bodies.pose(person, np.arange(person.num_frames), mesh=False).feet

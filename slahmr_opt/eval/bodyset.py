@@ -146,8 +146,9 @@ class BodySet:
             files = {p.name.lower(): p for p in sorted(root.rglob("*")) if p.is_file()}
             for kind, stems in _FILE_NAMES.items():
                 for stem in stems:
-                    hit = next((files[s + x] for s in (stem,) for x in _SUFFIXES if s + x in files),
-                               None)
+                    hit = next(
+                        (files[s + x] for s in (stem,) for x in _SUFFIXES if s + x in files), None
+                    )
                     if hit is not None:
                         paths[kind] = hit
                         break
@@ -182,12 +183,16 @@ class BodySet:
         if kind in self.paths:
             body = BodyModel.from_file(self.paths[kind], gender=gender, dtype=torch.float64)
             if body.model_type != model:
-                raise ValueError(f"{self.paths[kind]}: is a {body.model_type} file, given as {kind}")
+                raise ValueError(
+                    f"{self.paths[kind]}: is a {body.model_type} file, given as {kind}"
+                )
             if model == "smplx":
                 data = read_model_file(self.paths[kind])
                 self._hands[kind] = tuple(
-                    (np.asarray(data[f"hands_components{s}"], dtype=np.float64),
-                     np.asarray(data[f"hands_mean{s}"], dtype=np.float64))
+                    (
+                        np.asarray(data[f"hands_components{s}"], dtype=np.float64),
+                        np.asarray(data[f"hands_mean{s}"], dtype=np.float64),
+                    )
                     for s in ("l", "r")
                 )  # type: ignore[assignment]
         elif self.standin and model == "smpl":
@@ -227,8 +232,13 @@ class BodySet:
                     c = track.hand_pca.shape[2]
                     hands[:, side] += track.hand_pca[rows, side] @ comps[:c]
         return np.concatenate(
-            [track.body_pose[rows], face, hands[:, 0].reshape(n, 15, 3),
-             hands[:, 1].reshape(n, 15, 3)], axis=1
+            [
+                track.body_pose[rows],
+                face,
+                hands[:, 0].reshape(n, 15, 3),
+                hands[:, 1].reshape(n, 15, 3),
+            ],
+            axis=1,
         )
 
     @torch.no_grad()

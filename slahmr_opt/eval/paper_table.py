@@ -94,8 +94,13 @@ def markdown_table(
 
 
 def _tex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"),
-                 ("#", r"\#")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("_", r"\_"),
+        ("%", r"\%"),
+        ("&", r"\&"),
+        ("#", r"\#"),
+    ):
         text = text.replace(a, b)
     return text
 
@@ -144,15 +149,33 @@ def per_sequence_csv(scores: Mapping[str, Sequence[PersonScore]], columns: Seque
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     metric_cols = [c for c in columns if c != "coverage"]
-    w.writerow(["method", "sequence", "person", "track", "joint_set", "valid_frames",
-                "scored_frames", *metric_cols, "notes"])
+    w.writerow(
+        [
+            "method",
+            "sequence",
+            "person",
+            "track",
+            "joint_set",
+            "valid_frames",
+            "scored_frames",
+            *metric_cols,
+            "notes",
+        ]
+    )
     for method, items in scores.items():
         for s in items:
             means = s.means()
-            w.writerow([
-                method, s.sequence, s.person, s.track or "", s.joint_set or "", s.valid_frames,
-                s.scored_frames, *(("" if c not in means else f"{means[c]:.6g}")
-                                   for c in metric_cols),
-                "; ".join(s.notes),
-            ])
+            w.writerow(
+                [
+                    method,
+                    s.sequence,
+                    s.person,
+                    s.track or "",
+                    s.joint_set or "",
+                    s.valid_frames,
+                    s.scored_frames,
+                    *(("" if c not in means else f"{means[c]:.6g}") for c in metric_cols),
+                    "; ".join(s.notes),
+                ]
+            )
     return buf.getvalue()

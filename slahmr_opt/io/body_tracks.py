@@ -50,9 +50,15 @@ def _float(value: Any, owner: str, name: str) -> np.ndarray:
     return arr
 
 
+def shape_matches(arr: np.ndarray, want: tuple) -> bool:
+    """Whether ``arr.shape`` equals ``want``, where None matches any size."""
+    if arr.ndim != len(want):
+        return False
+    return all(w is None or s == w for s, w in zip(arr.shape, want, strict=True))
+
+
 def _shape(arr: np.ndarray, want: tuple, owner: str, name: str, shown: str) -> None:
-    ok = arr.ndim == len(want) and all(w is None or s == w for s, w in zip(arr.shape, want))
-    if not ok:
+    if not shape_matches(arr, want):
         raise ValueError(f"{owner}: field {name!r} has shape {arr.shape}, expected {shown}")
 
 
@@ -104,7 +110,9 @@ class BodyTrack:
             )
         frames = frames.astype(np.int64)
         if frames[0] < 0 or np.any(np.diff(frames) <= 0):
-            raise ValueError(f"{owner}: field 'frames' must be non-negative and strictly increasing")
+            raise ValueError(
+                f"{owner}: field 'frames' must be non-negative and strictly increasing"
+            )
         self.frames = frames
         n = frames.size
         k = _BODY_JOINTS[self.model]

@@ -1098,7 +1098,11 @@ def load_scene_folder(
         peer = None
         if layout in PEER_LAYOUTS:
             peer = load_peer_scene(
-                folder, layout, trust_pickle=trust_pickle, fps=fps, image_size=image_size,
+                folder,
+                layout,
+                trust_pickle=trust_pickle,
+                fps=fps,
+                image_size=image_size,
                 focal=focal,
             )
             fps = image_size = None

@@ -46,8 +46,9 @@ def move_smpl(body, R, t, go, transl, betas):
     R = np.broadcast_to(R, (n, 3, 3)).copy()
     t = np.broadcast_to(t, (n, 3)).copy()
     j0 = np.broadcast_to(pelvis_rest(body, betas), (n, 3)).copy()
-    g, tr = transform_smpl(*(torch.from_numpy(np.asarray(a, dtype=np.float64))
-                             for a in (R, t, go, transl, j0)))
+    g, tr = transform_smpl(
+        *(torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in (R, t, go, transl, j0))
+    )
     return g.numpy(), tr.numpy()
 
 
@@ -60,7 +61,7 @@ def rot_y(deg: float) -> np.ndarray:
 
 
 def track_camera_params(scene: Scene, tid: str):
-    """The scene's noisy camera-frame estimate of one track: (frames, go, bp (T,23,3), betas, tr)."""
+    """A track's noisy camera-frame estimate: (frames, go, bp (T,23,3), betas, transl)."""
     t = scene.track(tid)
     return t.frames, t.global_orient, t.body_pose, t.betas, t.transl
 
@@ -70,8 +71,10 @@ def world_estimate_params(body, gt: GroundTruth, pid: str, rng, R=None, t=None, 
     another world frame by (R, t): what a world-grounded method outputs."""
     p = gt.person(pid)
     n = p.num_frames
-    go = (Rotation.from_rotvec(rng.normal(scale=noise, size=(n, 3)))
-          * Rotation.from_rotvec(p.global_orient)).as_rotvec()
+    go = (
+        Rotation.from_rotvec(rng.normal(scale=noise, size=(n, 3)))
+        * Rotation.from_rotvec(p.global_orient)
+    ).as_rotvec()
     bp = p.body_pose + rng.normal(scale=noise, size=p.body_pose.shape)
     drift = np.cumsum(rng.normal(scale=noise * 0.3, size=(n, 3)), axis=0)
     transl = p.transl * 1.03 + drift
@@ -83,15 +86,29 @@ def world_estimate_params(body, gt: GroundTruth, pid: str, rng, R=None, t=None, 
 def synthetic_truth(seed: int = 3, frames: int = 60, people: int = 2, camera: str = "handheld"):
     from slahmr_opt.synth.scene import make_scene
 
-    return make_scene(num_people=people, num_frames=frames, preset="easy", camera=camera,
-                      seed=seed, body=standin64())
+    return make_scene(
+        num_people=people,
+        num_frames=frames,
+        preset="easy",
+        camera=camera,
+        seed=seed,
+        body=standin64(),
+    )
 
 
 # ------------------------------------------------------------------------------ datasets
 
 
-def write_emdb(root: Path, gt: GroundTruth, *, name: str = EMDB_NAME, emdb1: bool = False,
-               emdb2: bool = True, gender: str = "male", invalid=(10, 11, 12, 13)) -> Path:
+def write_emdb(
+    root: Path,
+    gt: GroundTruth,
+    *,
+    name: str = EMDB_NAME,
+    emdb1: bool = False,
+    emdb2: bool = True,
+    gender: str = "male",
+    invalid=(10, 11, 12, 13),
+) -> Path:
     """``P*/<seq>/<name>_data.pkl`` with the keys of EMDB's ``dataset.md`` (eth-ait/emdb), read by
     its ``evaluation_engine.py:59-75`` and WHAM's ``lib/eval/evaluate_emdb.py:119-125``."""
     p = gt.person("p0")
@@ -131,8 +148,14 @@ def write_emdb(root: Path, gt: GroundTruth, *, name: str = EMDB_NAME, emdb1: boo
     return path
 
 
-def write_3dpw(root: Path, gt: GroundTruth, *, seq: str = "downtown_walking_00",
-               split: str = "test", invalid=(20, 21, 22)) -> Path:
+def write_3dpw(
+    root: Path,
+    gt: GroundTruth,
+    *,
+    seq: str = "downtown_walking_00",
+    split: str = "test",
+    invalid=(20, 21, 22),
+) -> Path:
     """``sequenceFiles/<split>/<seq>.pkl``: a Python 2 pickle with the readme's fields (actor
     lists; ``genders`` as VIBE ``threedpw_utils.py``, WHAM ``threedpw_eval_utils.py:65`` and GVHMR
     ``threedpw/utils.py:28`` read it); loads only with ``encoding="latin1"``."""
@@ -255,14 +278,22 @@ def write_smplx_to_smpl_pt(path: Path) -> Path:
     """The map in GVHMR's format: a sparse COO float32 torch tensor, ``torch.save``d
     (``hmr4d/utils/body_model/smplx2smpl_sparse.pt``)."""
     m = smplx_to_smpl_identity().tocoo()
-    t = torch.sparse_coo_tensor(np.vstack([m.row, m.col]), m.data.astype(np.float32), m.shape,
-                                check_invariants=True)
+    t = torch.sparse_coo_tensor(
+        np.vstack([m.row, m.col]), m.data.astype(np.float32), m.shape, check_invariants=True
+    )
     torch.save(t, path)
     return path
 
 
-def write_rich(root: Path, gt: GroundTruth, *, seq: str = "Gym_013_burpee4", split: str = "test",
-               cams=(0, 3), seed: int = 0) -> dict[int, np.ndarray]:
+def write_rich(
+    root: Path,
+    gt: GroundTruth,
+    *,
+    seq: str = "Gym_013_burpee4",
+    split: str = "test",
+    cams=(0, 3),
+    seed: int = 0,
+) -> dict[int, np.ndarray]:
     """RICH as released (rich_toolkit ``README.md``; ``smplx2images.py:32-47``): per-frame body
     pickles ``bodies/<split>/<seq>/<frame:05d>/<subject>.pkl`` of SMPL-X parameters with a batch
     axis of 1 and 12 PCA hand coefficients, calibration XMLs
@@ -297,19 +328,26 @@ def write_rich(root: Path, gt: GroundTruth, *, seq: str = "Gym_013_burpee4", spl
     K = gt.cameras.K()[0]
     out = {}
     for cam in cams:
-        w2c = gt.cameras.w2c()[0] if cam == 0 else np.block([
-            [rot_y(25.0) @ gt.cameras.R[0], np.array([[0.4], [0.0], [0.3]])],
-            [np.zeros((1, 3)), np.ones((1, 1))]])
+        w2c = (
+            gt.cameras.w2c()[0]
+            if cam == 0
+            else np.block(
+                [
+                    [rot_y(25.0) @ gt.cameras.R[0], np.array([[0.4], [0.0], [0.3]])],
+                    [np.zeros((1, 3)), np.ones((1, 1))],
+                ]
+            )
+        )
         out[cam] = w2c
         ext = " ".join(f"{x:.12g}" for x in w2c[:3].reshape(-1))
         intr = " ".join(f"{x:.12g}" for x in K.reshape(-1))
         (calib / f"{cam:03d}.xml").write_text(
-            "<?xml version=\"1.0\"?>\n<opencv_storage>\n"
-            f"<CameraMatrix type_id=\"opencv-matrix\"><rows>3</rows><cols>4</cols><dt>d</dt>"
+            '<?xml version="1.0"?>\n<opencv_storage>\n'
+            f'<CameraMatrix type_id="opencv-matrix"><rows>3</rows><cols>4</cols><dt>d</dt>'
             f"<data>{ext}</data></CameraMatrix>\n"
-            f"<Intrinsics type_id=\"opencv-matrix\"><rows>3</rows><cols>3</cols><dt>d</dt>"
+            f'<Intrinsics type_id="opencv-matrix"><rows>3</rows><cols>3</cols><dt>d</dt>'
             f"<data>{intr}</data></Intrinsics>\n"
-            "<Distortion type_id=\"opencv-matrix\"><rows>5</rows><cols>1</cols><dt>d</dt>"
+            '<Distortion type_id="opencv-matrix"><rows>5</rows><cols>1</cols><dt>d</dt>'
             "<data>0 0 0 0 0</data></Distortion>\n</opencv_storage>\n"
         )
     (root / "gender.json").write_text('{"13": "female", "14": "male"}')
@@ -319,8 +357,16 @@ def write_rich(root: Path, gt: GroundTruth, *, seq: str = "Gym_013_burpee4", spl
 # ------------------------------------------------------------------------------ methods
 
 
-def write_wham(folder: Path, scene: Scene, gt: GroundTruth, body, *, ids=("p1", "p0"),
-               drop=(30, 33), seed: int = 1) -> Path:
+def write_wham(
+    folder: Path,
+    scene: Scene,
+    gt: GroundTruth,
+    body,
+    *,
+    ids=("p1", "p0"),
+    drop=(30, 33),
+    seed: int = 1,
+) -> Path:
     """WHAM ``demo.py:155-171``: ``joblib.dump(results, 'wham_output.pkl')`` with per subject
     ``pose`` / ``trans`` (camera), ``pose_world`` / ``trans_world`` (its own y-up world),
     ``betas``, ``verts``, ``frame_ids``; plus ``tracking_results.pth`` and ``slam_results.pth``
@@ -335,7 +381,8 @@ def write_wham(folder: Path, scene: Scene, gt: GroundTruth, body, *, ids=("p1", 
         frames, go, bp, betas, tr = track_camera_params(scene, tid)
         keep = ~np.isin(frames, np.arange(*drop))
         wf, wgo, wbp, wb, wtr = world_estimate_params(
-            body, gt, tid, rng, R=flip @ rot_y(40.0 * k), t=np.array([1.0, 0.5, -2.0]))
+            body, gt, tid, rng, R=flip @ rot_y(40.0 * k), t=np.array([1.0, 0.5, -2.0])
+        )
         assert np.array_equal(wf, frames)
         sel = np.flatnonzero(keep)
         results[k] = {
@@ -362,8 +409,9 @@ def write_wham(folder: Path, scene: Scene, gt: GroundTruth, body, *, ids=("p1", 
     return folder
 
 
-def write_gvhmr(folder: Path, scene: Scene, gt: GroundTruth, body, *, tid: str = "p0",
-                seed: int = 2) -> Path:
+def write_gvhmr(
+    folder: Path, scene: Scene, gt: GroundTruth, body, *, tid: str = "p0", seed: int = 2
+) -> Path:
     """GVHMR ``tools/demo/demo.py:299-303``: ``torch.save(pred, 'hmr4d_results.pt')`` with
     ``smpl_params_global`` / ``smpl_params_incam`` (SMPL-X ``body_pose`` (L, 63), ``betas``
     (L, 10), ``global_orient``, ``transl``), ``K_fullimg`` (L, 3, 3), ``net_outputs``
@@ -375,31 +423,45 @@ def write_gvhmr(folder: Path, scene: Scene, gt: GroundTruth, body, *, tid: str =
     frames, go, bp, betas, tr = track_camera_params(scene, tid)
     n = scene.num_frames
     assert np.array_equal(frames, np.arange(n))
-    wf, wgo, wbp, wb, wtr = world_estimate_params(body, gt, tid, rng, R=rot_x(180.0) @ rot_y(-70.0),
-                                                   t=np.zeros(3))
+    wf, wgo, wbp, wb, wtr = world_estimate_params(
+        body, gt, tid, rng, R=rot_x(180.0) @ rot_y(-70.0), t=np.zeros(3)
+    )
     t32 = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))  # noqa: E731
     K = torch.from_numpy(scene.cameras.K().astype(np.float32))
     pred = {
-        "smpl_params_global": {"body_pose": t32(wbp[:, :21].reshape(n, 63)), "betas": t32(wb),
-                               "global_orient": t32(wgo), "transl": t32(wtr)},
-        "smpl_params_incam": {"body_pose": t32(bp[:, :21].reshape(n, 63)), "betas": t32(betas),
-                              "global_orient": t32(go), "transl": t32(tr)},
+        "smpl_params_global": {
+            "body_pose": t32(wbp[:, :21].reshape(n, 63)),
+            "betas": t32(wb),
+            "global_orient": t32(wgo),
+            "transl": t32(wtr),
+        },
+        "smpl_params_incam": {
+            "body_pose": t32(bp[:, :21].reshape(n, 63)),
+            "betas": t32(betas),
+            "global_orient": t32(go),
+            "transl": t32(tr),
+        },
         "K_fullimg": K,
-        "net_outputs": {"model_output": {"pred_x": torch.zeros(1, n, 151)},
-                        "static_conf_logits": torch.zeros(1, n, 6)},
+        "net_outputs": {
+            "model_output": {"pred_x": torch.zeros(1, n, 151)},
+            "static_conf_logits": torch.zeros(1, n, 6),
+        },
     }
     torch.save(pred, folder / "hmr4d_results.pt")
     t = scene.track(tid)
-    torch.save(torch.from_numpy(body25_to_coco17_array(t.keypoints)).float(),
-               folder / "preprocess" / "vitpose.pt")
+    torch.save(
+        torch.from_numpy(body25_to_coco17_array(t.keypoints)).float(),
+        folder / "preprocess" / "vitpose.pt",
+    )
     c2w = scene.cameras.c2w()
     quat = Rotation.from_matrix(c2w[:, :3, :3]).as_quat()
     torch.save(np.concatenate([c2w[:, :3, 3], quat], 1), folder / "preprocess" / "slam_results.pt")
     return folder
 
 
-def write_tram(folder: Path, scene: Scene, gt: GroundTruth, *, ids=("p0", "p1"),
-               seed: int = 3) -> Path:
+def write_tram(
+    folder: Path, scene: Scene, gt: GroundTruth, *, ids=("p0", "p1"), seed: int = 3
+) -> Path:
     """TRAM demo layout: ``np.save('camera.npy', camera)`` (``scripts/estimate_camera.py:50-54``)
     with metric camera→world ``pred_cam_R/T`` and gravity-aligned ``world_cam_R/T``, and
     ``np.save('hps/hps_track_<k>.npy', results)`` (``scripts/estimate_humans.py:51-55``) with the
@@ -446,19 +508,30 @@ def write_tram_emdb(root: Path, scene: Scene, gt: GroundTruth, seq: str, *, tid=
     (root / "camera").mkdir(parents=True, exist_ok=True)
     (root / "smpl").mkdir(parents=True, exist_ok=True)
     c2w = gt.cameras.c2w()
-    np.savez(root / "camera" / f"{seq}.npz", pred_cam_R=c2w[:, :3, :3], pred_cam_T=c2w[:, :3, 3],
-             world_cam_R=c2w[:, :3, :3], world_cam_T=c2w[:, :3, 3],
-             img_focal=float(scene.cameras.intrinsics[0, 0]),
-             img_center=scene.cameras.intrinsics[0, 2:], spec_focal=1000.0)
+    np.savez(
+        root / "camera" / f"{seq}.npz",
+        pred_cam_R=c2w[:, :3, :3],
+        pred_cam_T=c2w[:, :3, 3],
+        world_cam_R=c2w[:, :3, :3],
+        world_cam_T=c2w[:, :3, 3],
+        img_focal=float(scene.cameras.intrinsics[0, 0]),
+        img_center=scene.cameras.intrinsics[0, 2:],
+        spec_focal=1000.0,
+    )
     frames, go, bp, betas, tr = track_camera_params(scene, tid)
     n = frames.size
     aa = np.concatenate([go[:, None], bp], axis=1)
     rotmat = Rotation.from_rotvec(aa.reshape(-1, 3)).as_matrix().reshape(n, 24, 3, 3)
-    np.savez(root / "smpl" / f"{seq}.npz", pred_cam=torch.zeros(n, 3), pred_pose=torch.zeros(n, 144),
-             pred_shape=torch.from_numpy(betas).float(), pred_rotmat=torch.from_numpy(rotmat).float(),
-             pred_trans=torch.from_numpy(tr[:, None]).float(),
-             img_focal=float(scene.cameras.intrinsics[0, 0]),
-             img_center=scene.cameras.intrinsics[0, 2:])
+    np.savez(
+        root / "smpl" / f"{seq}.npz",
+        pred_cam=torch.zeros(n, 3),
+        pred_pose=torch.zeros(n, 144),
+        pred_shape=torch.from_numpy(betas).float(),
+        pred_rotmat=torch.from_numpy(rotmat).float(),
+        pred_trans=torch.from_numpy(tr[:, None]).float(),
+        img_focal=float(scene.cameras.intrinsics[0, 0]),
+        img_center=scene.cameras.intrinsics[0, 2:],
+    )
     return root
 
 
@@ -474,5 +547,11 @@ def write_ours(folder: Path, scene: Scene, body) -> Path:
 
 
 def person_slice(p: PersonMotion, rows: np.ndarray) -> PersonMotion:
-    return PersonMotion(p.track_id, p.frames[rows], p.global_orient[rows], p.body_pose[rows],
-                        p.betas, p.transl[rows])
+    return PersonMotion(
+        p.track_id,
+        p.frames[rows],
+        p.global_orient[rows],
+        p.body_pose[rows],
+        p.betas,
+        p.transl[rows],
+    )

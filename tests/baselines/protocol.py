@@ -37,14 +37,15 @@ def pelvis_aligned(j):
     return j - j[:, [1, 2]].mean(1, keepdims=True)
 
 
-def metrics(pj_w, gj_w, pj_c, gj_c, pfeet, gfeet, pv_c=None, gv_c=None, fps=30.0,
-            root=None) -> dict[str, np.ndarray]:
+def metrics(
+    pj_w, gj_w, pj_c, gj_c, pfeet, gfeet, pv_c=None, gv_c=None, fps=30.0, root=None
+) -> dict[str, np.ndarray]:
     """Per-frame metrics of one person (arrays already restricted to the scored frames)."""
     out = {}
     n = len(gj_w)
     wa, w = [], []
     for start in range(0, n, 100):
-        g, p = gj_w[start:start + 100], pj_w[start:start + 100]
+        g, p = gj_w[start : start + 100], pj_w[start : start + 100]
         s, R, t = umeyama(p.reshape(-1, 3), g.reshape(-1, 3))
         wa.append(_l2(s * p @ R.T + t, g))
         s, R, t = umeyama(p[:2].reshape(-1, 3), g[:2].reshape(-1, 3))
@@ -63,7 +64,7 @@ def metrics(pj_w, gj_w, pj_c, gj_c, pfeet, gfeet, pv_c=None, gv_c=None, fps=30.0
     pa, ga = pelvis_aligned(pj_c), pelvis_aligned(gj_c)
     out["mpjpe"] = _l2(pa, ga) * 1000
     pam = []
-    for p, g in zip(pj_c, gj_c):
+    for p, g in zip(pj_c, gj_c, strict=True):
         s, R, t = umeyama(p, g)
         pam.append(_l2((s * p @ R.T + t)[None], g[None])[0])
     out["pa_mpjpe"] = np.array(pam) * 1000

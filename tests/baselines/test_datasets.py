@@ -137,7 +137,9 @@ def test_rich_calibration_xml(truth, tmp_path):
         np.testing.assert_allclose(got, w2c, atol=1e-10)
         np.testing.assert_allclose(intr, gt.cameras.intrinsics[0])
     bad = tmp_path / "bad.xml"
-    bad.write_text("<opencv_storage><CameraMatrix><data>1 2 3</data></CameraMatrix></opencv_storage>")
+    bad.write_text(
+        "<opencv_storage><CameraMatrix><data>1 2 3</data></CameraMatrix></opencv_storage>"
+    )
     with pytest.raises(ValueError, match="CameraMatrix/data holds 3 values, expected 12"):
         read_rich_calibration(bad)
 

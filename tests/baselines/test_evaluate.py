@@ -45,9 +45,16 @@ def case(tmp_path_factory):
 
 def _body_args(case) -> list[str]:
     s = str(standin_path())
-    return ["--body", f"smpl-neutral={s}", "--body", f"smpl-male={s}",
-            "--body", f"smplx-neutral={case['smplx']}",
-            "--smplx2smpl", str(case["root"] / "smplx2smpl_sparse.pt")]
+    return [
+        "--body",
+        f"smpl-neutral={s}",
+        "--body",
+        f"smpl-male={s}",
+        "--body",
+        f"smplx-neutral={case['smplx']}",
+        "--smplx2smpl",
+        str(case["root"] / "smplx2smpl_sparse.pt"),
+    ]
 
 
 def _pose(body: BodyModel, go, bp, betas, transl):
@@ -65,12 +72,25 @@ def _gt(case, frames):
     """Ground-truth world/camera joints, feet and camera vertices on ``frames`` (EMDB file)."""
     data = pickle.loads((case["root"] / "emdb" / "P0" / SEQ[3:] / f"{SEQ}_data.pkl").read_bytes())
     s = data["smpl"]
-    j, v = _pose(case["body"], s["poses_root"][frames], s["poses_body"][frames].reshape(-1, 23, 3),
-                 s["betas"], s["trans"][frames])
+    j, v = _pose(
+        case["body"],
+        s["poses_root"][frames],
+        s["poses_body"][frames].reshape(-1, 23, 3),
+        s["betas"],
+        s["trans"][frames],
+    )
     ext = data["camera"]["extrinsics"][frames]
     jc, vc = _apply(ext[:, :3, :3], ext[:, :3, 3], j), _apply(ext[:, :3, :3], ext[:, :3, 3], v)
-    return {"j": j, "jc": jc, "feet": v[:, P.FOOT], "vc": vc, "verts": v, "R": ext[:, :3, :3],
-            "t": ext[:, :3, 3], "mask": data["good_frames_mask"]}
+    return {
+        "j": j,
+        "jc": jc,
+        "feet": v[:, P.FOOT],
+        "vc": vc,
+        "verts": v,
+        "R": ext[:, :3, :3],
+        "t": ext[:, :3, 3],
+        "mask": data["good_frames_mask"],
+    }
 
 
 def _reg(v):
@@ -84,10 +104,20 @@ def _expected_wham(case):
     rows = np.searchsorted(rec["frame_ids"], frames)
     g = _gt(case, frames)
     pose, pw = rec["pose"][rows], rec["pose_world"][rows]
-    jc, vc = _pose(case["body"], pose[:, :3], pose[:, 3:].reshape(-1, 23, 3), rec["betas"][rows],
-                   rec["trans"][rows])
-    jw, vw = _pose(case["body"], pw[:, :3], pw[:, 3:].reshape(-1, 23, 3), rec["betas"][rows],
-                   rec["trans_world"][rows])
+    jc, vc = _pose(
+        case["body"],
+        pose[:, :3],
+        pose[:, 3:].reshape(-1, 23, 3),
+        rec["betas"][rows],
+        rec["trans"][rows],
+    )
+    jw, vw = _pose(
+        case["body"],
+        pw[:, :3],
+        pw[:, 3:].reshape(-1, 23, 3),
+        rec["betas"][rows],
+        rec["trans_world"][rows],
+    )
     return P.metrics(jw, g["j"], jc, g["jc"], vw[:, P.FOOT], g["feet"], vc, g["vc"]), frames.size
 
 
@@ -102,12 +132,15 @@ def _expected_gvhmr(case):
     for key in ("smpl_params_incam", "smpl_params_global"):
         p = {k: v.double().numpy()[frames] for k, v in pred[key].items()}
         # the stand-in SMPL-X is the stand-in SMPL with SMPL's hand joints at the mean SMPL-X hand
-        bp = np.concatenate([p["body_pose"].reshape(-1, 21, 3),
-                             np.broadcast_to(hands, (frames.size, 2, 3))], axis=1)
+        bp = np.concatenate(
+            [p["body_pose"].reshape(-1, 21, 3), np.broadcast_to(hands, (frames.size, 2, 3))], axis=1
+        )
         out.append(_pose(case["body"], p["global_orient"], bp, p["betas"], p["transl"])[1])
     vc, vw = out
     gj, gjc = _reg(g["verts"]), _reg(g["vc"])
-    return P.metrics(_reg(vw), gj, _reg(vc), gjc, vw[:, P.FOOT], g["feet"], vc, g["vc"]), frames.size
+    return P.metrics(
+        _reg(vw), gj, _reg(vc), gjc, vw[:, P.FOOT], g["feet"], vc, g["vc"]
+    ), frames.size
 
 
 def _expected_tram(case, emdb_layout: bool):
@@ -116,8 +149,9 @@ def _expected_tram(case, emdb_layout: bool):
         cam = dict(np.load(case["root"] / "tram_emdb" / "camera" / f"{SEQ[3:]}.npz"))
         R, T, rec_frames = cam["pred_cam_R"], cam["pred_cam_T"], np.arange(FRAMES)
     else:
-        rec = np.load(case["root"] / "tram" / SEQ / "hps" / "hps_track_0.npy",
-                      allow_pickle=True).item()
+        rec = np.load(
+            case["root"] / "tram" / SEQ / "hps" / "hps_track_0.npy", allow_pickle=True
+        ).item()
         rec = {k: v.numpy() if torch.is_tensor(v) else v for k, v in rec.items()}
         cam = np.load(case["root"] / "tram" / SEQ / "camera.npy", allow_pickle=True).item()
         R, T, rec_frames = cam["world_cam_R"], cam["world_cam_T"], rec["frame"]
@@ -143,24 +177,41 @@ def _expected_ours(case):
     rows = np.searchsorted(z["frames"], frames)
     g = _gt(case, frames)
     poses = z["poses"][rows]
-    jw, vw = _pose(case["body"], poses[:, :3], poses[:, 3:].reshape(-1, 23, 3), z["betas"],
-                   z["trans"][rows])
+    jw, vw = _pose(
+        case["body"], poses[:, :3], poses[:, 3:].reshape(-1, 23, 3), z["betas"], z["trans"][rows]
+    )
     R, t = w2c[frames, :3, :3], w2c[frames, :3, 3]
     jc, vc = _apply(R, t, jw), _apply(R, t, vw)
     return P.metrics(jw, g["j"], jc, g["jc"], vw[:, P.FOOT], g["feet"], vc, g["vc"]), frames.size
 
 
+def _emdb_args(case, out) -> list[str]:
+    r = case["root"]
+    methods = {
+        "ours": "ours",
+        "WHAM": "wham",
+        "GVHMR": "gvhmr",
+        "TRAM": "tram",
+        "TRAM-emdb": "tram_emdb",
+    }
+    results = [a for m, d in methods.items() for a in ("--results", f"{m}={r / d}")]
+    return [
+        "evaluate",
+        str(r / "emdb"),
+        "--dataset",
+        "emdb",
+        "--trust-pickle",
+        *results,
+        *_body_args(case),
+        "--out",
+        str(out),
+    ]
+
+
 @pytest.fixture(scope="module")
 def emdb_run(case, tmp_path_factory):
     out = tmp_path_factory.mktemp("emdb_out")
-    r = case["root"]
-    code = main([
-        "evaluate", str(r / "emdb"), "--dataset", "emdb", "--split", "emdb2", "--trust-pickle",
-        "--results", f"ours={r / 'ours'}", "--results", f"WHAM={r / 'wham'}",
-        "--results", f"GVHMR={r / 'gvhmr'}", "--results", f"TRAM={r / 'tram'}",
-        "--results", f"TRAM-emdb={r / 'tram_emdb'}", *_body_args(case), "--out", str(out),
-    ])
-    assert code == 0
+    assert main([*_emdb_args(case, out), "--split", "emdb2"]) == 0
     return out
 
 
@@ -198,7 +249,9 @@ def test_emdb_table_and_csv(case, emdb_run):
     assert int(by["WHAM"]["scored_frames"]) == FRAMES - 4 - 3  # WHAM lost frames 30–32
     assert by["GVHMR"]["joint_set"] == "smpl24-reg" and by["WHAM"]["joint_set"] == "smpl24-fk"
     summary = json.loads((emdb_run / "summary.json").read_text())
-    assert summary["methods"]["WHAM"]["coverage"] == pytest.approx(100 * (FRAMES - 7) / (FRAMES - 4))
+    assert summary["methods"]["WHAM"]["coverage"] == pytest.approx(
+        100 * (FRAMES - 7) / (FRAMES - 4)
+    )
 
 
 def test_evaluate_resumes_from_its_cache(case, emdb_run, monkeypatch, capsys):
@@ -209,22 +262,27 @@ def test_evaluate_resumes_from_its_cache(case, emdb_run, monkeypatch, capsys):
         raise AssertionError("scored again instead of reading the cache")
 
     monkeypatch.setattr(B, "score_sequence", boom)
-    r = case["root"]
     before = json.loads((emdb_run / "summary.json").read_text())["methods"]
-    assert main([
-        "evaluate", str(r / "emdb"), "--dataset", "emdb", "--trust-pickle",
-        "--results", f"ours={r / 'ours'}", "--results", f"WHAM={r / 'wham'}",
-        "--results", f"GVHMR={r / 'gvhmr'}", "--results", f"TRAM={r / 'tram'}",
-        "--results", f"TRAM-emdb={r / 'tram_emdb'}", *_body_args(case), "--out", str(emdb_run),
-    ]) == 0
+    assert main(_emdb_args(case, emdb_run)) == 0
     after = json.loads((emdb_run / "summary.json").read_text())["methods"]
     assert after == before
 
 
 def test_emdb1_split_is_empty_and_says_so(case, capsys):
     r = case["root"]
-    code = main(["evaluate", str(r / "emdb"), "--dataset", "emdb", "--split", "emdb1",
-                 "--trust-pickle", "--results", f"WHAM={r / 'wham'}"])
+    code = main(
+        [
+            "evaluate",
+            str(r / "emdb"),
+            "--dataset",
+            "emdb",
+            "--split",
+            "emdb1",
+            "--trust-pickle",
+            "--results",
+            f"WHAM={r / 'wham'}",
+        ]
+    )
     assert code == 2
     assert "no EMDB sequence in split 'emdb1'" in capsys.readouterr().err
 
@@ -233,8 +291,18 @@ def test_missing_results_are_an_error_unless_allowed(case, tmp_path, capsys):
     r = case["root"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    args = ["evaluate", str(r / "emdb"), "--dataset", "emdb", "--trust-pickle",
-            "--results", f"WHAM={r / 'wham'}", "--results", f"none={empty}", *_body_args(case)]
+    args = [
+        "evaluate",
+        str(r / "emdb"),
+        "--dataset",
+        "emdb",
+        "--trust-pickle",
+        "--results",
+        f"WHAM={r / 'wham'}",
+        "--results",
+        f"none={empty}",
+        *_body_args(case),
+    ]
     assert main(args) == 2
     assert "none: P0_09_outdoor_walk" in capsys.readouterr().err
     assert main([*args, "--allow-missing", "--no-pve"]) == 0
@@ -246,7 +314,9 @@ def test_missing_results_are_an_error_unless_allowed(case, tmp_path, capsys):
 
 def test_pickles_need_trust(case, capsys):
     r = case["root"]
-    assert main(["evaluate", str(r / "emdb"), "--dataset", "emdb",
-                 "--results", f"WHAM={r / 'wham'}"]) == 2
+    assert (
+        main(["evaluate", str(r / "emdb"), "--dataset", "emdb", "--results", f"WHAM={r / 'wham'}"])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "_data.pkl" in err and "--trust-pickle" in err

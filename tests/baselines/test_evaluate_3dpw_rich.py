@@ -23,10 +23,12 @@ def _wham_person(folder, subject, frames_valid, body):
     frames = np.intersect1d(frames_valid, rec["frame_ids"])
     rows = np.searchsorted(rec["frame_ids"], frames)
     pose, pw = rec["pose"][rows], rec["pose_world"][rows]
-    jc, vc = _pose(body, pose[:, :3], pose[:, 3:].reshape(-1, 23, 3), rec["betas"][rows],
-                   rec["trans"][rows])
-    jw, vw = _pose(body, pw[:, :3], pw[:, 3:].reshape(-1, 23, 3), rec["betas"][rows],
-                   rec["trans_world"][rows])
+    jc, vc = _pose(
+        body, pose[:, :3], pose[:, 3:].reshape(-1, 23, 3), rec["betas"][rows], rec["trans"][rows]
+    )
+    jw, vw = _pose(
+        body, pw[:, :3], pw[:, 3:].reshape(-1, 23, 3), rec["betas"][rows], rec["trans_world"][rows]
+    )
     return frames, jc, vc, jw, vw
 
 
@@ -42,12 +44,30 @@ def test_3dpw_two_people_wham_and_tram(tmp_path):
     F.write_tram(tmp_path / "tram" / seq, scene, gt, ids=("p1", "p0"))
     s = str(standin_path())
     out = tmp_path / "out"
-    assert main([
-        "evaluate", str(tmp_path / "3dpw"), "--dataset", "3dpw", "--trust-pickle",
-        "--results", f"WHAM={tmp_path / 'wham'}", "--results", f"TRAM={tmp_path / 'tram'}",
-        "--body", f"smpl-male={s}", "--body", f"smpl-female={s}", "--body", f"smpl-neutral={s}",
-        "--out", str(out),
-    ]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(tmp_path / "3dpw"),
+                "--dataset",
+                "3dpw",
+                "--trust-pickle",
+                "--results",
+                f"WHAM={tmp_path / 'wham'}",
+                "--results",
+                f"TRAM={tmp_path / 'tram'}",
+                "--body",
+                f"smpl-male={s}",
+                "--body",
+                f"smpl-female={s}",
+                "--body",
+                f"smpl-neutral={s}",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())["methods"]
     csv_text = (out / "per_sequence.csv").read_text()
     assert "WHAM,downtown_walking_00,0,1," in csv_text  # actor 0 (p0) is WHAM subject 1
@@ -56,19 +76,29 @@ def test_3dpw_two_people_wham_and_tram(tmp_path):
 
     import pickle
 
-    raw = pickle.loads((tmp_path / "3dpw" / "sequenceFiles" / "test" / f"{seq}.pkl").read_bytes(),
-                       encoding="latin1")
+    raw = pickle.loads(
+        (tmp_path / "3dpw" / "sequenceFiles" / "test" / f"{seq}.pkl").read_bytes(),
+        encoding="latin1",
+    )
     cams = raw["cam_poses"]
     want = []
     for actor, subject in ((0, 1), (1, 0)):
         valid = np.flatnonzero(raw["campose_valid"][actor])
         frames, jc, vc, jw, vw = _wham_person(tmp_path / "wham" / seq, subject, valid, body)
         pose = raw["poses"][actor][frames]
-        gj, gv = _pose(body, pose[:, :3], pose[:, 3:].reshape(-1, 23, 3),
-                       raw["betas"][actor][:10], raw["trans"][actor][frames])
+        gj, gv = _pose(
+            body,
+            pose[:, :3],
+            pose[:, 3:].reshape(-1, 23, 3),
+            raw["betas"][actor][:10],
+            raw["trans"][actor][frames],
+        )
         R, t = cams[frames, :3, :3], cams[frames, :3, 3]
-        want.append(P.metrics(jw, gj, jc, _apply(R, t, gj), vw[:, P.FOOT], gv[:, P.FOOT], vc,
-                              _apply(R, t, gv)))
+        want.append(
+            P.metrics(
+                jw, gj, jc, _apply(R, t, gj), vw[:, P.FOOT], gv[:, P.FOOT], vc, _apply(R, t, gv)
+            )
+        )
     for key, value in P.pooled(want).items():
         assert summary["WHAM"][key] == pytest.approx(value, rel=1e-6, abs=1e-6), key
     # 3DPW's table shows the camera-frame metrics
@@ -91,13 +121,28 @@ def test_rich_smplx_truth_with_smpl_and_smplx_methods(tmp_path):
     s = str(standin_path())
     out = tmp_path / "out"
     args = [
-        "evaluate", str(tmp_path / "rich"), "--dataset", "rich", "--trust-pickle",
-        "--sequences", name, "--results", f"WHAM={tmp_path / 'wham'}",
-        "--results", f"GVHMR={tmp_path / 'gvhmr'}", "--body", f"smpl-neutral={s}",
-        "--body", f"smplx-neutral={smplx}", "--body", f"smplx-female={smplx}",
+        "evaluate",
+        str(tmp_path / "rich"),
+        "--dataset",
+        "rich",
+        "--trust-pickle",
+        "--sequences",
+        name,
+        "--results",
+        f"WHAM={tmp_path / 'wham'}",
+        "--results",
+        f"GVHMR={tmp_path / 'gvhmr'}",
+        "--body",
+        f"smpl-neutral={s}",
+        "--body",
+        f"smplx-neutral={smplx}",
+        "--body",
+        f"smplx-female={smplx}",
     ]
-    assert main([*args, "--smplx2smpl", str(tmp_path / "smplx2smpl_sparse.pt"),
-                 "--out", str(out)]) == 0
+    assert (
+        main([*args, "--smplx2smpl", str(tmp_path / "smplx2smpl_sparse.pt"), "--out", str(out)])
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())["methods"]
 
     # ground truth: the stand-in SMPL-X is the stand-in SMPL whose hand joints take the SMPL-X
@@ -120,8 +165,16 @@ def test_rich_smplx_truth_with_smpl_and_smplx_methods(tmp_path):
     frames, jc, vc, jw, vw = _wham_person(tmp_path / "wham" / name, 0, np.arange(40), body)
     gv = gv_all[frames]
     R, t = ext[frames, :3, :3], ext[frames, :3, 3]
-    want = P.metrics(_reg(vw), _reg(gv), _reg(vc), _reg(_apply(R, t, gv)), vw[:, P.FOOT],
-                     gv[:, P.FOOT], vc, _apply(R, t, gv))
+    want = P.metrics(
+        _reg(vw),
+        _reg(gv),
+        _reg(vc),
+        _reg(_apply(R, t, gv)),
+        vw[:, P.FOOT],
+        gv[:, P.FOOT],
+        vc,
+        _apply(R, t, gv),
+    )
     for key, value in want.items():
         assert summary["WHAM"][key] == pytest.approx(value.mean(), rel=1e-6, abs=1e-6), key
     assert summary["WHAM"]["scored_frames"] == 39  # WHAM lost frame 5

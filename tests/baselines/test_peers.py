@@ -94,7 +94,10 @@ def test_detect_and_find(made):
     assert detect_format(r / "ours" / "vid") == "slahmr-opt"
     assert detect_format(r) is None
     assert find_sequence(r / "wham", ("VID",)) == ("wham", r / "wham" / "vid")
-    assert find_sequence(r / "tram_emdb", ("x/vid", "vid")) == ("tram-emdb", r / "tram_emdb" / "vid")
+    assert find_sequence(r / "tram_emdb", ("x/vid", "vid")) == (
+        "tram-emdb",
+        r / "tram_emdb" / "vid",
+    )
     assert find_sequence(r / "wham", ("other",)) is None
     with pytest.raises(ValueError, match="--pass applies to slahmr-opt results only"):
         read_peer(r / "wham" / "vid", trust_pickle=True, pass_name="root")
@@ -106,7 +109,9 @@ def test_own_result_is_world_motion_with_metric_cameras(made):
     t = peer.track("p0")
     assert t.world is not None and t.camera is None
     cams = made["scene"].cameras
-    np.testing.assert_allclose(t.world_to_cam[:, :3, 3], info["world_scale"] * cams.t[t.world.frames])
+    np.testing.assert_allclose(
+        t.world_to_cam[:, :3, 3], info["world_scale"] * cams.t[t.world.frames]
+    )
 
 
 # ------------------------------------------------------------------------------ run hook
@@ -142,9 +147,24 @@ def test_layout_detection_and_scenes(made):
 
 def test_run_on_a_wham_folder(made, tmp_path, capsys):
     out = tmp_path / "fit"
-    code = main(["run", str(made["root"] / "wham" / "vid"), "--out", str(out), "--until", "root",
-                 "--set", "root.iterations=2", "--trust-pickle", "--image-size", "1920x1080",
-                 "--no-plot", "--min-track-len", "10"])
+    code = main(
+        [
+            "run",
+            str(made["root"] / "wham" / "vid"),
+            "--out",
+            str(out),
+            "--until",
+            "root",
+            "--set",
+            "root.iterations=2",
+            "--trust-pickle",
+            "--image-size",
+            "1920x1080",
+            "--no-plot",
+            "--min-track-len",
+            "10",
+        ]
+    )
     assert code == 0
     info = json.loads((out / "scene.json").read_text())
     assert sorted(p["id"] for p in info["people"]) == ["0", "1"]  # both subjects, one world

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from slahmr_opt.io.body_tracks import BodyTrack
+from slahmr_opt.io.body_tracks import BodyTrack, shape_matches
 from slahmr_opt.scene import Cameras, GroundTruth
 
-__all__ = ["DatasetSequence", "read_latin1_pickle", "read_py3_pickle"]
+__all__ = ["DatasetSequence", "first_image_size", "read_dataset_pickle"]
 
 
 @dataclass(eq=False)
@@ -144,11 +144,15 @@ def _refused(path: Path, what: str) -> ValueError:
     )
 
 
-def read_latin1_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a Python 2 pickle (3DPW's ``sequenceFiles``) with ``encoding="latin1"``.
+def read_dataset_pickle(
+    path: str | os.PathLike, *, trust_pickle: bool, what: str, latin1: bool = False
+) -> Any:
+    """Load a dataset's pickle (EMDB's ``*_data.pkl``, RICH's body files, 3DPW's
+    ``sequenceFiles``), refused unless ``trust_pickle``.
 
-    Python 2 wrote numpy's raw buffers as byte strings; ``latin1`` maps them one to one, which is
-    how every 3DPW reader loads them. Refused unless ``trust_pickle``.
+    Args:
+        latin1: Python 2 pickles (3DPW): Python 2 wrote numpy's raw buffers as byte strings,
+            which ``encoding="latin1"`` maps one to one, as every 3DPW reader loads them.
     """
     path = Path(path)
     if not path.is_file():
@@ -157,23 +161,22 @@ def read_latin1_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str
         raise _refused(path, what)
     try:
         with open(path, "rb") as f:
-            return pickle.load(f, encoding="latin1")
+            return pickle.load(f, encoding="latin1" if latin1 else "ASCII")
     except Exception as err:  # unpickling raises many types
         raise ValueError(f"{path}: cannot unpickle {what} ({type(err).__name__}: {err})") from None
 
 
-def read_py3_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a plain pickle (EMDB's ``*_data.pkl``, RICH's body files); refused unless trusted."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: file not found ({what})")
-    if not trust_pickle:
-        raise _refused(path, what)
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except Exception as err:
-        raise ValueError(f"{path}: cannot unpickle {what} ({type(err).__name__}: {err})") from None
+def first_image_size(folder: Path, patterns: tuple[str, ...]) -> tuple[int, int] | None:
+    """``(width, height)`` of the first image (sorted) matching ``patterns`` in ``folder``."""
+    if not folder.is_dir():
+        return None
+    files = sorted(p for pat in patterns for p in folder.glob(pat))
+    if not files:
+        return None
+    import cv2
+
+    img = cv2.imread(str(files[0]))
+    return None if img is None else (int(img.shape[1]), int(img.shape[0]))
 
 
 def require(data: Any, key: str, label: str, kind: type | tuple[type, ...] | None = None) -> Any:
@@ -194,8 +197,7 @@ def array(value: Any, label: str, key: str, shape: tuple, shown: str) -> np.ndar
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{label}: field {key!r} must be numeric, expected {shown}") from None
-    ok = arr.ndim == len(shape) and all(w is None or s == w for s, w in zip(arr.shape, shape))
-    if not ok:
+    if not shape_matches(arr, shape):
         raise ValueError(f"{label}: field {key!r} has shape {arr.shape}, expected {shown}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{label}: field {key!r} holds NaN or inf")
@@ -206,7 +208,9 @@ def bool_mask(value: Any, label: str, key: str, n: int) -> np.ndarray:
     """A (n,) boolean mask from bool or 0/1 integer data, or a ValueError."""
     arr = np.asarray(value)
     if arr.shape != (n,) or arr.dtype.kind not in "biu":
-        raise ValueError(f"{label}: field {key!r} has {arr.dtype} {arr.shape}, expected bool ({n},)")
+        raise ValueError(
+            f"{label}: field {key!r} has {arr.dtype} {arr.shape}, expected bool ({n},)"
+        )
     if arr.dtype.kind != "b" and not np.all(np.isin(arr, (0, 1))):
         raise ValueError(f"{label}: field {key!r} must hold 0/1 or booleans")
     return arr.astype(bool)
@@ -216,7 +220,9 @@ def intrinsics_from_K(K: Any, label: str, key: str, n: int) -> np.ndarray:
     """(n, 4) ``fx, fy, cx, cy`` from one (3, 3) calibration matrix."""
     K = array(K, label, key, (3, 3), "(3, 3)")
     if K[0, 0] <= 0 or K[1, 1] <= 0:
-        raise ValueError(f"{label}: field {key!r} has non-positive focal lengths {K[0, 0], K[1, 1]}")
+        raise ValueError(
+            f"{label}: field {key!r} has non-positive focal lengths {K[0, 0], K[1, 1]}"
+        )
     return np.tile([K[0, 0], K[1, 1], K[0, 2], K[1, 2]], (n, 1))
 
 

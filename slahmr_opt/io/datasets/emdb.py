@@ -29,12 +29,19 @@ from slahmr_opt.io.datasets.common import (
     array,
     bool_mask,
     intrinsics_from_K,
-    read_py3_pickle,
+    read_dataset_pickle,
     require,
     w2c_cameras,
 )
 
-__all__ = ["EMDB1_NAMES", "EMDB2_NAMES", "EMDB_FPS", "EMDB_SPLITS", "read_emdb", "read_emdb_sequence"]
+__all__ = [
+    "EMDB1_NAMES",
+    "EMDB2_NAMES",
+    "EMDB_FPS",
+    "EMDB_SPLITS",
+    "read_emdb",
+    "read_emdb_sequence",
+]
 
 EMDB_FPS = 30.0
 EMDB_SPLITS = ("emdb1", "emdb2", "all")
@@ -110,7 +117,7 @@ def read_emdb_sequence(
         One sequence with one person ``"0"`` (EMDB annotates one subject per sequence).
     """
     path = Path(path)
-    data = read_py3_pickle(path, trust_pickle=trust_pickle, what="EMDB annotations")
+    data = read_dataset_pickle(path, trust_pickle=trust_pickle, what="EMDB annotations")
     return _sequence(data, str(path), split)
 
 
@@ -199,7 +206,7 @@ def read_emdb(
         )
     out = []
     for f in files:
-        data = read_py3_pickle(f, trust_pickle=trust_pickle, what="EMDB annotations")
+        data = read_dataset_pickle(f, trust_pickle=trust_pickle, what="EMDB annotations")
         if split != "all" and not _flag(data, split, str(f)):
             continue
         seq = _sequence(data, str(f), split)

@@ -34,7 +34,13 @@ from pathlib import Path
 import numpy as np
 
 from slahmr_opt.io.body_tracks import BodyTrack
-from slahmr_opt.io.datasets.common import DatasetSequence, array, read_py3_pickle, require
+from slahmr_opt.io.datasets.common import (
+    DatasetSequence,
+    array,
+    first_image_size,
+    read_dataset_pickle,
+    require,
+)
 from slahmr_opt.scene import Cameras
 
 __all__ = ["RICH_FPS", "RICH_SPLITS", "read_rich", "read_rich_calibration"]
@@ -62,7 +68,9 @@ def read_rich_calibration(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarr
         except ValueError:
             raise ValueError(f"{path}: element {tag}/data must hold numbers") from None
         if values.size != count or not np.all(np.isfinite(values)):
-            raise ValueError(f"{path}: element {tag}/data holds {values.size} values, expected {count}")
+            raise ValueError(
+                f"{path}: element {tag}/data holds {values.size} values, expected {count}"
+            )
         return values
 
     ext = numbers("CameraMatrix", 12).reshape(3, 4)
@@ -98,18 +106,23 @@ def _frame_dirs(seq_dir: Path) -> list[Path]:
 def _body_row(data: object, label: str) -> dict[str, np.ndarray]:
     row = {}
     for key, size in (("global_orient", 3), ("body_pose", 63), ("transl", 3)):
-        row[key] = array(np.asarray(require(data, key, label)).reshape(-1), label, key, (size,),
-                         f"(1, {size})")
-    row["betas"] = array(np.asarray(require(data, "betas", label)).reshape(-1), label, "betas",
-                         (None,), "(1, B)")
+        row[key] = array(
+            np.asarray(require(data, key, label)).reshape(-1), label, key, (size,), f"(1, {size})"
+        )
+    row["betas"] = array(
+        np.asarray(require(data, "betas", label)).reshape(-1), label, "betas", (None,), "(1, B)"
+    )
     if all(k in data for k in _HAND_KEYS):
-        row["hand_pca"] = np.stack([
-            array(np.asarray(data[k]).reshape(-1), label, k, (None,), "(1, C)") for k in _HAND_KEYS
-        ])
+        row["hand_pca"] = np.stack(
+            [
+                array(np.asarray(data[k]).reshape(-1), label, k, (None,), "(1, C)")
+                for k in _HAND_KEYS
+            ]
+        )
     if all(k in data for k in _FACE_KEYS):
-        row["face_pose"] = np.stack([
-            array(np.asarray(data[k]).reshape(-1), label, k, (3,), "(1, 3)") for k in _FACE_KEYS
-        ])
+        row["face_pose"] = np.stack(
+            [array(np.asarray(data[k]).reshape(-1), label, k, (3,), "(1, 3)") for k in _FACE_KEYS]
+        )
     return row
 
 
@@ -119,7 +132,7 @@ def _read_people(seq_dir: Path, trust_pickle: bool, genders: dict[str, str]) -> 
     rows: dict[str, list[tuple[int, dict]]] = {}
     for d in dirs:
         for f in sorted(d.glob("*.pkl")):
-            data = read_py3_pickle(f, trust_pickle=trust_pickle, what="RICH SMPL-X parameters")
+            data = read_dataset_pickle(f, trust_pickle=trust_pickle, what="RICH SMPL-X parameters")
             rows.setdefault(f.stem, []).append((int(d.name) - first, _body_row(data, str(f))))
     if not rows:
         raise ValueError(f"{seq_dir}: no body files")
@@ -168,15 +181,8 @@ def _camera_ids(root: Path, split: str, seq: str, scene: str) -> list[int]:
 
 def _image_size(root: Path, split: str, seq: str, cam: int, intr: np.ndarray) -> tuple[int, int]:
     folder = root / "images" / split / seq / f"cam_{cam:02d}"
-    if folder.is_dir():
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".bmp", ".jpg"))
-        if files:
-            import cv2
-
-            img = cv2.imread(str(files[0]))
-            if img is not None:
-                return int(img.shape[1]), int(img.shape[0])
-    return int(round(2 * intr[2])), int(round(2 * intr[3]))
+    size = first_image_size(folder, ("*.png", "*.bmp", "*.jpg"))
+    return size or (int(round(2 * intr[2])), int(round(2 * intr[3])))
 
 
 def read_rich(
@@ -236,5 +242,7 @@ def read_rich(
                 )
             )
     if not out:
-        raise ValueError(f"{body_root}: no RICH sequence" + (f" named {sequences}" if sequences else ""))
+        raise ValueError(
+            f"{body_root}: no RICH sequence" + (f" named {sequences}" if sequences else "")
+        )
     return out

@@ -28,8 +28,9 @@ from slahmr_opt.io.datasets.common import (
     DatasetSequence,
     array,
     bool_mask,
+    first_image_size,
     intrinsics_from_K,
-    read_latin1_pickle,
+    read_dataset_pickle,
     require,
     w2c_cameras,
 )
@@ -55,15 +56,8 @@ def _per_actor(data: dict, key: str, label: str, count: int | None) -> list:
 
 
 def _image_size(root: Path | None, seq: str, K: np.ndarray) -> tuple[int, int]:
-    if root is not None:
-        first = sorted((root / "imageFiles" / seq).glob("image_*.jpg"))[:1]
-        if first:
-            import cv2
-
-            img = cv2.imread(str(first[0]))
-            if img is not None:
-                return int(img.shape[1]), int(img.shape[0])
-    return int(round(2 * K[0, 2])), int(round(2 * K[1, 2]))
+    size = first_image_size(root / "imageFiles" / seq, ("image_*.jpg",)) if root else None
+    return size or (int(round(2 * K[0, 2])), int(round(2 * K[1, 2])))
 
 
 def read_3dpw_sequence(
@@ -87,7 +81,7 @@ def read_3dpw_sequence(
     """
     path = Path(path)
     label = str(path)
-    data = read_latin1_pickle(path, trust_pickle=trust_pickle, what="3DPW sequence")
+    data = read_dataset_pickle(path, trust_pickle=trust_pickle, what="3DPW sequence", latin1=True)
     if not isinstance(data, dict):
         raise ValueError(f"{label}: expected a dict, got {type(data).__name__}")
     data = {_text(k): v for k, v in data.items()}
@@ -170,6 +164,4 @@ def read_3dpw(
             f"{root}: no 3DPW sequence found in sequenceFiles/{split}/"
             + (f" named {sequences}" if sequences else "")
         )
-    return [
-        read_3dpw_sequence(f, trust_pickle=trust_pickle, split=split, root=root) for f in files
-    ]
+    return [read_3dpw_sequence(f, trust_pickle=trust_pickle, split=split, root=root) for f in files]

@@ -127,4 +127,6 @@ class PeerResult:
         for t in self.tracks:
             if t.track_id == track_id:
                 return t
-        raise KeyError(f"{self.source}: no track {track_id!r}; tracks: {[t.track_id for t in self.tracks]}")
+        raise KeyError(
+            f"{self.source}: no track {track_id!r}; tracks: {[t.track_id for t in self.tracks]}"
+        )

@@ -58,8 +58,9 @@ def gvhmr_results_to_peer(data: object, label: str) -> PeerResult:
     incam = _params(data, "smpl_params_incam", label, None)
     n = incam["body_pose"].shape[0]
     glob = _params(data, "smpl_params_global", label, n)
-    K = array(to_numpy(require(data, "K_fullimg", label)), label, "K_fullimg", (None, 3, 3),
-              "(L, 3, 3)")
+    K = array(
+        to_numpy(require(data, "K_fullimg", label)), label, "K_fullimg", (None, 3, 3), "(L, 3, 3)"
+    )
     if K[0, 0, 0] <= 0 or K[0, 1, 1] <= 0:
         raise ValueError(f"{label}: field 'K_fullimg' has non-positive focal lengths")
     frames = np.arange(n)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from slahmr_opt.io.body_tracks import BodyTrack, rigid_to_homogeneous
-from slahmr_opt.io.results import PASSES_DIR, RESULT_FORMAT, RESULT_JSON, load_estimate
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
+from slahmr_opt.io.results import PASSES_DIR, RESULT_FORMAT, RESULT_JSON, load_estimate
 from slahmr_opt.result import WorldEstimate
 
 __all__ = ["estimate_to_peer", "is_result_folder", "read_own_result"]
@@ -47,8 +47,9 @@ def estimate_to_peer(
     tracks = []
     for p in estimate.people:
         bp = p.body_pose if model == "smpl" else p.body_pose[:, :21]
-        world = BodyTrack(p.track_id, p.frames, p.global_orient, bp, p.betas, p.transl, model,
-                          gender)
+        world = BodyTrack(
+            p.track_id, p.frames, p.global_orient, bp, p.betas, p.transl, model, gender
+        )
         tracks.append(PeerTrack(p.track_id, world=world, world_to_cam=w2c[p.frames]))
     return PeerResult(
         method="slahmr-opt",

@@ -72,8 +72,13 @@ def _rotvecs(mats: np.ndarray, label: str) -> np.ndarray:
 
 def _camera(data: dict, label: str, prefix: str) -> np.ndarray:
     R = array(require(data, f"{prefix}_R", label), label, f"{prefix}_R", (None, 3, 3), "(T, 3, 3)")
-    T = array(require(data, f"{prefix}_T", label), label, f"{prefix}_T", (R.shape[0], 3),
-              f"({R.shape[0]}, 3)")
+    T = array(
+        require(data, f"{prefix}_T", label),
+        label,
+        f"{prefix}_T",
+        (R.shape[0], 3),
+        f"({R.shape[0]}, 3)",
+    )
     return rigid_to_homogeneous(R, T)
 
 
@@ -87,12 +92,18 @@ def _intrinsics(data: dict, label: str) -> np.ndarray | None:
 
 def hps_to_body(data: dict, label: str, track_id: str, frames: np.ndarray | None) -> BodyTrack:
     """One TRAM HPS record (``pred_rotmat``, ``pred_shape``, ``pred_trans``) → camera frame."""
-    rot = array(require(data, "pred_rotmat", label), label, "pred_rotmat", (None, 24, 3, 3),
-                "(N, 24, 3, 3)")
+    rot = array(
+        require(data, "pred_rotmat", label), label, "pred_rotmat", (None, 24, 3, 3), "(N, 24, 3, 3)"
+    )
     n = rot.shape[0]
     shape = array(require(data, "pred_shape", label), label, "pred_shape", (n, None), f"({n}, 10)")
-    trans = array(np.asarray(require(data, "pred_trans", label)).reshape(n, -1), label,
-                  "pred_trans", (n, 3), f"({n}, 1, 3)")
+    trans = array(
+        np.asarray(require(data, "pred_trans", label)).reshape(n, -1),
+        label,
+        "pred_trans",
+        (n, 3),
+        f"({n}, 1, 3)",
+    )
     if frames is None:
         frames = np.asarray(to_numpy(require(data, "frame", label))).reshape(-1)
         if frames.shape != (n,) or frames.dtype.kind not in "iu":

@@ -39,8 +39,9 @@ WHAM_OUTPUT = "wham_output.pkl"
 def _frames(value: object, label: str, n: int) -> np.ndarray:
     frames = np.asarray(to_numpy(value)).reshape(-1)
     if frames.shape != (n,) or frames.dtype.kind not in "iu":
-        raise ValueError(f"{label}: field 'frame_ids' has {frames.dtype} {frames.shape}, expected "
-                         f"integer ({n},)")
+        raise ValueError(
+            f"{label}: field 'frame_ids' has {frames.dtype} {frames.shape}, expected integer ({n},)"
+        )
     return frames.astype(np.int64)
 
 
@@ -65,7 +66,7 @@ def wham_output_to_peer(data: object, label: str) -> PeerResult:
         if np.any(np.diff(frames) <= 0):
             raise ValueError(f"{sub}: field 'frame_ids' must be strictly increasing")
 
-        def body(root: np.ndarray, transl: np.ndarray, pose=pose, frames=frames, betas=betas):
+        def body(root, transl, tid=tid, pose=pose, frames=frames, betas=betas) -> BodyTrack:
             return BodyTrack(tid, frames, root, pose[:, 3:], betas, transl, "smpl", "neutral")
 
         tracks.append(
