@@ -23,7 +23,7 @@ Joint sets (docs/baselines.md, "Joints"):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -389,7 +389,3 @@ def floor_from_truth(
         still = np.linalg.norm(nxt - pts, axis=-1) < thr
         heights.append(low[still] if still.any() else low)
     return seq.up.copy(), float(np.median(np.concatenate(heights)))
-
-
-def sequences_by_name(seqs: Sequence[DatasetSequence]) -> dict[str, DatasetSequence]:
-    return {s.name: s for s in seqs}

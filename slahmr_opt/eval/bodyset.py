@@ -54,6 +54,18 @@ _FILE_NAMES = {
 _SUFFIXES = (".npz", ".pkl")
 
 
+def _hands(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """((components (45, 45), mean (45,)) left, right) of a SMPL-X file."""
+    data = read_model_file(path)
+    return tuple(
+        (
+            np.asarray(data[f"hands_components{s}"], dtype=np.float64),
+            np.asarray(data[f"hands_mean{s}"], dtype=np.float64),
+        )
+        for s in ("l", "r")
+    )
+
+
 def load_smplx_to_smpl(path: str | os.PathLike) -> sp.csr_matrix:
     """Read a (6890, 10475) SMPL-X → SMPL vertex map.
 
@@ -181,20 +193,16 @@ class BodySet:
         if kind in self._models:
             return self._models[kind]
         if kind in self.paths:
-            body = BodyModel.from_file(self.paths[kind], gender=gender, dtype=torch.float64)
+            path = self.paths[kind]
+            same = next((k for k, p in self.paths.items() if p == path and k in self._models), None)
+            if same is not None:  # one file given for several kinds: load it once
+                body = self._models[same]
+            else:
+                body = BodyModel.from_file(path, gender=gender, dtype=torch.float64)
             if body.model_type != model:
-                raise ValueError(
-                    f"{self.paths[kind]}: is a {body.model_type} file, given as {kind}"
-                )
+                raise ValueError(f"{path}: is a {body.model_type} file, given as {kind}")
             if model == "smplx":
-                data = read_model_file(self.paths[kind])
-                self._hands[kind] = tuple(
-                    (
-                        np.asarray(data[f"hands_components{s}"], dtype=np.float64),
-                        np.asarray(data[f"hands_mean{s}"], dtype=np.float64),
-                    )
-                    for s in ("l", "r")
-                )  # type: ignore[assignment]
+                self._hands[kind] = self._hands[same] if same in self._hands else _hands(path)
         elif self.standin and model == "smpl":
             body = self._models.get("standin") or BodyModel.standin(dtype=torch.float64)
             self._models["standin"] = body

@@ -238,12 +238,12 @@ def standin_smplx_data(seed: int = 0, hand_mean_scale: float = 0.1) -> dict:
     for k, x in smpl_to_x.items():
         weights[:6890, x] = s["weights"][:, k]
     weights[6890:, 0] = 1.0
-    posedirs = np.zeros((SMPLX_VERTS, 3, 9 * (j - 1)))
+    posedirs = np.zeros((SMPLX_VERTS, 3, 9 * (j - 1)), dtype=np.float32)
     for k, x in smpl_to_x.items():
         if k == 0:
             continue
         posedirs[:6890, :, 9 * (x - 1) : 9 * x] = s["posedirs"][:, :, 9 * (k - 1) : 9 * k]
-    shapedirs = np.zeros((SMPLX_VERTS, 3, 400))
+    shapedirs = np.zeros((SMPLX_VERTS, 3, 20))  # 10 shape + 10 expression (smplx's small file)
     shapedirs[:6890, :, :10] = s["shapedirs"]
     kintree = np.array([[4294967295] + parents[1:], list(range(j))], dtype=np.int64)
     data = {
