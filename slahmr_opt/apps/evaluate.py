@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from slahmr_opt.errors import InputError
+
 __all__ = ["register"]
 
 
@@ -101,9 +103,9 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise ValueError(f"{flag}: expected NAME=PATH, got {item!r}")
+            raise InputError(f"{flag}: expected NAME=PATH, got {item!r}")
         if name.strip() in out:
-            raise ValueError(f"{flag}: {name.strip()!r} given twice")
+            raise InputError(f"{flag}: {name.strip()!r} given twice")
         out[name.strip()] = value.strip()
     return out
 
@@ -118,34 +120,33 @@ def _cache_key(parts: dict[str, Any]) -> str:
 
 
 def _load_cached(path: Path, key: str):
-    import numpy as np
-
     from slahmr_opt.eval.baselines import PersonScore
+    from slahmr_opt.safe_load import load_npz
 
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            if meta.get("key") != key:
-                return None
-            out = []
-            for i, m in enumerate(meta["people"]):
-                metrics = {k: z[f"p{i}_{k}"] for k in m["metric_keys"]}
-                out.append(
-                    PersonScore(
-                        m["sequence"],
-                        m["person"],
-                        m["track"],
-                        m["valid_frames"],
-                        m["scored_frames"],
-                        m["joint_set"],
-                        metrics,
-                        m["notes"],
-                    )
+        z = load_npz(path, "evaluate cache")
+        meta = json.loads(str(z["meta"]))
+        if meta.get("key") != key:
+            return None
+        out = []
+        for i, m in enumerate(meta["people"]):
+            metrics = {k: z[f"p{i}_{k}"] for k in m["metric_keys"]}
+            out.append(
+                PersonScore(
+                    m["sequence"],
+                    m["person"],
+                    m["track"],
+                    m["valid_frames"],
+                    m["scored_frames"],
+                    m["joint_set"],
+                    metrics,
+                    m["notes"],
                 )
-            return out
-    except (OSError, ValueError, KeyError):
+            )
+        return out
+    except (OSError, ValueError, KeyError):  # a stale or damaged cache entry: score again
         return None
 
 
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     methods = {k: Path(v) for k, v in _pairs(args.results, "--results").items()}
     for name, d in methods.items():
         if not d.is_dir():
-            raise ValueError(f"--results {name}={d}: folder not found")
+            raise InputError(f"--results {name}={d}: folder not found")
     bodies = BodySet.from_files(args.bodies, _pairs(args.body, "--body"), args.smplx2smpl)
     options = ScoreOptions(
         joints=args.joints,
@@ -213,13 +214,13 @@ def run(args: argparse.Namespace) -> int:
     missing = {m: [n for n, hit in f.items() if hit is None] for m, f in found.items()}
     if any(missing.values()) and not args.allow_missing:
         lines = [
-            f"  {m}: {', '.join(v[:8])}{' …' if len(v) > 8 else ''} ({len(v)} of {len(seqs)})"
+            f"{m}: {', '.join(v[:8])}{' …' if len(v) > 8 else ''} ({len(v)} of {len(seqs)})"
             for m, v in missing.items()
             if v
         ]
-        raise ValueError(
-            "some methods lack results for some sequences (pass --allow-missing to score what "
-            "exists):\n" + "\n".join(lines)
+        raise InputError(
+            f"some methods lack results for some sequences: {'; '.join(lines)} (pass "
+            "--allow-missing to score what exists)"
         )
     out_dir = Path(args.out) if args.out else None
     base_key = {

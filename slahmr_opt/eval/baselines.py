@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.eval import metrics as M
 from slahmr_opt.eval.bodyset import SHARED_JOINTS, BodySet, Posed
 from slahmr_opt.io.body_tracks import BodyTrack
@@ -74,9 +75,9 @@ class ScoreOptions:
 
     def __post_init__(self) -> None:
         if self.joints not in JOINT_MODES:
-            raise ValueError(f"joints must be one of {JOINT_MODES}, got {self.joints!r}")
+            raise InputError(f"joints must be one of {JOINT_MODES}, got {self.joints!r}")
         if not 0 < self.match_threshold:
-            raise ValueError("match_threshold must be positive")
+            raise InputError("match_threshold must be positive")
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _joint_set(pred_model: str, gt_model: str, bodies: BodySet, mode: str) -> st
     both_smpl = bodies.smpl_topology(pred_model) and bodies.smpl_topology(gt_model)
     if mode == "regressed":
         if not both_smpl:
-            raise ValueError(
+            raise InputError(
                 "joints='regressed' needs SMPL-topology meshes on both sides; a SMPL-X side needs "
                 "the SMPL-X → SMPL map (--smplx2smpl)"
             )
@@ -285,7 +286,7 @@ def _score_pair(
                 j0 = _rest_pelvis(bodies, track.camera, c_rows)
                 pt_w = _transl_after(c2w, track.camera.transl[c_rows], j0)
             else:
-                raise ValueError(f"track {track.track_id!r}: no world motion")
+                raise InputError(f"track {track.track_id!r}: no world motion")
         else:
             w_rows = np.searchsorted(track.world.frames, f)  # type: ignore[union-attr]
             pw = bodies.pose(track.world, w_rows, mesh=pmesh)  # type: ignore[arg-type]
@@ -374,7 +375,7 @@ def floor_from_truth(
         ``(up normal (3,), offset d)`` of the plane ``n·x = d``.
     """
     if seq.up is None:
-        raise ValueError(
+        raise InputError(
             f"{seq.name}: the {seq.dataset} world has no documented up axis; state "
             "the floor yourself"
         )

@@ -26,8 +26,10 @@ import torch
 from slahmr_opt.body.joint_maps import LANDMARK_NAMES
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.body.model_files import read_model_file
+from slahmr_opt.errors import InputError
 from slahmr_opt.eval.metrics import FOOT_VERTEX_IDS
 from slahmr_opt.io.body_tracks import SMPLX_BODY_JOINTS, BodyTrack
+from slahmr_opt.safe_load import load_npz, load_torch
 
 __all__ = ["BODY_KINDS", "FOOT_LANDMARKS", "BodySet", "Posed", "load_smplx_to_smpl"]
 
@@ -74,27 +76,35 @@ def load_smplx_to_smpl(path: str | os.PathLike) -> sp.csr_matrix:
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: SMPL-X → SMPL map not found")
-    if path.suffix == ".npz":
+        raise InputError(f"{path}: SMPL-X → SMPL map not found")
+    if path.suffix == ".npz":  # scipy.sparse.save_npz: format, shape and the index arrays
+        z = load_npz(path, "SMPL-X → SMPL map")
+        fmt = bytes(np.asarray(z.get("format", b""))).decode(errors="replace").strip("\x00")
         try:
-            m = sp.load_npz(path)
-        except (OSError, ValueError) as err:
-            raise ValueError(f"{path}: cannot read a scipy sparse .npz ({err})") from None
+            shape = tuple(int(x) for x in z["shape"])
+            if fmt == "coo":
+                m = sp.coo_matrix((z["data"], (z["row"], z["col"])), shape=shape)
+            elif fmt in ("csr", "csc"):
+                cls = sp.csr_matrix if fmt == "csr" else sp.csc_matrix
+                m = cls((z["data"], z["indices"], z["indptr"]), shape=shape)
+            else:
+                raise KeyError("format")
+        except (KeyError, ValueError, TypeError) as err:
+            raise InputError(
+                f"{path}: not a scipy sparse .npz (csr, csc or coo; problem with {err})"
+            ) from None
     else:
         if not zipfile.is_zipfile(path):
-            raise ValueError(f"{path}: expected a torch .pt file or a scipy sparse .npz")
-        try:
-            t = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:
-            raise ValueError(f"{path}: cannot load the map ({err})") from None
+            raise InputError(f"{path}: expected a torch .pt file or a scipy sparse .npz")
+        t = load_torch(path, "SMPL-X → SMPL map")
         if not isinstance(t, torch.Tensor):
-            raise ValueError(f"{path}: expected a tensor, got {type(t).__name__}")
+            raise InputError(f"{path}: expected a tensor, got {type(t).__name__}")
         t = t.coalesce() if t.is_sparse else t.to_sparse().coalesce()
         idx = t.indices().numpy()
         m = sp.coo_matrix((t.values().double().numpy(), (idx[0], idx[1])), shape=tuple(t.shape))
     m = sp.csr_matrix(m, dtype=np.float64)
     if m.shape != (SMPL_NUM_VERTS, SMPLX_NUM_VERTS):
-        raise ValueError(
+        raise InputError(
             f"{path}: map has shape {m.shape}, expected ({SMPL_NUM_VERTS}, {SMPLX_NUM_VERTS})"
         )
     return m
@@ -154,7 +164,7 @@ class BodySet:
         if bodies_dir is not None:
             root = Path(bodies_dir)
             if not root.is_dir():
-                raise ValueError(f"{root}: body model folder not found")
+                raise InputError(f"{root}: body model folder not found")
             files = {p.name.lower(): p for p in sorted(root.rglob("*")) if p.is_file()}
             for kind, stems in _FILE_NAMES.items():
                 for stem in stems:
@@ -166,10 +176,10 @@ class BodySet:
                         break
         for kind, p in (explicit or {}).items():
             if kind not in BODY_KINDS:
-                raise ValueError(f"body kind must be one of {BODY_KINDS}, got {kind!r}")
+                raise InputError(f"body kind must be one of {BODY_KINDS}, got {kind!r}")
             p = Path(p)
             if not p.is_file():
-                raise ValueError(f"{p}: body model file for {kind} not found")
+                raise InputError(f"{p}: body model file for {kind} not found")
             paths[kind] = p
         mapping = load_smplx_to_smpl(smplx_to_smpl) if smplx_to_smpl is not None else None
         return cls(paths=paths, smplx_to_smpl=mapping, standin=not paths)
@@ -200,7 +210,7 @@ class BodySet:
             else:
                 body = BodyModel.from_file(path, gender=gender, dtype=torch.float64)
             if body.model_type != model:
-                raise ValueError(f"{path}: is a {body.model_type} file, given as {kind}")
+                raise InputError(f"{path}: is a {body.model_type} file, given as {kind}")
             if model == "smplx":
                 self._hands[kind] = self._hands[same] if same in self._hands else _hands(path)
         elif self.standin and model == "smpl":
@@ -208,7 +218,7 @@ class BodySet:
             self._models["standin"] = body
         else:
             have = sorted(self.paths) or ["none"]
-            raise ValueError(
+            raise InputError(
                 f"needs the {kind} body model file (pass --body {kind}=PATH or --bodies DIR); "
                 f"have: {', '.join(have)}"
             )
@@ -262,7 +272,7 @@ class BodySet:
         if betas.shape[1] > body.num_betas:
             extra = betas[:, body.num_betas :]
             if np.any(np.abs(extra) > 1e-9):
-                raise ValueError(
+                raise InputError(
                     f"track {track.track_id!r} has {betas.shape[1]} betas, the {kind} body uses "
                     f"{body.num_betas}"
                 )

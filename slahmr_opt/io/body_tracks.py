@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.scene import NUM_BODY_JOINTS, PersonMotion
 
 __all__ = [
@@ -44,9 +45,9 @@ def _float(value: Any, owner: str, name: str) -> np.ndarray:
     try:
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{owner}: field {name!r} must be a numeric array") from None
+        raise InputError(f"{owner}: field {name!r} must be a numeric array") from None
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{owner}: field {name!r} holds NaN or inf values")
+        raise InputError(f"{owner}: field {name!r} holds NaN or inf values")
     return arr
 
 
@@ -59,7 +60,7 @@ def shape_matches(arr: np.ndarray, want: tuple) -> bool:
 
 def _shape(arr: np.ndarray, want: tuple, owner: str, name: str, shown: str) -> None:
     if not shape_matches(arr, want):
-        raise ValueError(f"{owner}: field {name!r} has shape {arr.shape}, expected {shown}")
+        raise InputError(f"{owner}: field {name!r} has shape {arr.shape}, expected {shown}")
 
 
 @dataclass(eq=False)
@@ -99,18 +100,18 @@ class BodyTrack:
         self.track_id = str(self.track_id)
         owner = f"body track {self.track_id!r}"
         if self.model not in BODY_MODELS:
-            raise ValueError(f"{owner}: model must be one of {BODY_MODELS}, got {self.model!r}")
+            raise InputError(f"{owner}: model must be one of {BODY_MODELS}, got {self.model!r}")
         if self.gender not in GENDERS:
-            raise ValueError(f"{owner}: gender must be one of {GENDERS}, got {self.gender!r}")
+            raise InputError(f"{owner}: gender must be one of {GENDERS}, got {self.gender!r}")
         frames = np.asarray(self.frames)
         if frames.ndim != 1 or frames.size < 1 or frames.dtype.kind not in "iu":
-            raise ValueError(
+            raise InputError(
                 f"{owner}: field 'frames' must be a non-empty 1-D integer array, got "
                 f"{frames.dtype} {frames.shape}"
             )
         frames = frames.astype(np.int64)
         if frames[0] < 0 or np.any(np.diff(frames) <= 0):
-            raise ValueError(
+            raise InputError(
                 f"{owner}: field 'frames' must be non-negative and strictly increasing"
             )
         self.frames = frames
@@ -128,7 +129,7 @@ class BodyTrack:
             betas = np.tile(betas, (n, 1))
         _shape(betas, (n, None), owner, "betas", f"({n}, B) or (B,)")
         if betas.shape[1] < 1:
-            raise ValueError(f"{owner}: field 'betas' must hold at least one coefficient")
+            raise InputError(f"{owner}: field 'betas' must hold at least one coefficient")
         self.betas = betas
         self.transl = _float(self.transl, owner, "transl")
         _shape(self.transl, (n, 3), owner, "transl", f"({n}, 3)")
@@ -142,7 +143,7 @@ class BodyTrack:
         if self.model == "smpl" and (
             self.hand_pca is not None or self.hand_mean or self.face_pose is not None
         ):
-            raise ValueError(f"{owner}: hand and face parameters are for SMPL-X tracks only")
+            raise InputError(f"{owner}: hand and face parameters are for SMPL-X tracks only")
 
     def __repr__(self) -> str:
         return (
@@ -206,7 +207,7 @@ class BodyTrack:
         with the two hand joints at rest (a SMPL-X body model keeps the first 21).
         """
         if np.any(np.diff(self.frames) != 1):
-            raise ValueError(
+            raise InputError(
                 f"body track {self.track_id!r}: frames have gaps; a PersonMotion needs consecutive "
                 "frames (select a gap-free range first)"
             )

@@ -160,3 +160,28 @@ def test_rich_reads_per_frame_smplx_bodies_per_camera(tmp_path):
     with pytest.raises(ValueError, match="gender.json not found"):
         (tmp_path / "gender.json").unlink()
         read_dataset(tmp_path, "rich", "test", trust_pickle=True)
+
+
+class _Payload:
+    """Pickles to a call of ``os.system``: a file that would run code when unpickled."""
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo payload-ran",))
+
+
+def test_dataset_pickles_never_run_code(tmp_path, capfd):
+    from slahmr_opt.errors import UnsafeFileError
+
+    path = tmp_path / "P0" / "09_x" / "P0_09_x_data.pkl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(pickle.dumps({"name": "P0_09_x", "smpl": _Payload()}))
+    with pytest.raises(UnsafeFileError, match="os.*system|posix.*system"):
+        read_emdb_sequence(path, trust_pickle=True)
+    seq = tmp_path / "sequenceFiles" / "test"
+    seq.mkdir(parents=True)
+    (seq / "a.pkl").write_bytes(pickle.dumps({"sequence": _Payload()}, protocol=2))
+    with pytest.raises(UnsafeFileError):
+        read_dataset(tmp_path, "3dpw", "test", trust_pickle=True)
+    assert "payload-ran" not in capfd.readouterr().out

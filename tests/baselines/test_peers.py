@@ -168,3 +168,22 @@ def test_run_on_a_wham_folder(made, tmp_path, capsys):
     assert code == 0
     info = json.loads((out / "scene.json").read_text())
     assert sorted(p["id"] for p in info["people"]) == ["0", "1"]  # both subjects, one world
+
+
+def test_tram_npy_payload_is_refused(tmp_path, capfd):
+    """TRAM's files are np.save'd dicts (pickles inside .npy): read by the data-only unpickler."""
+    import os
+
+    from slahmr_opt.errors import UnsafeFileError
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("echo payload-ran",))
+
+    folder = tmp_path / "vid"
+    (folder / "hps").mkdir(parents=True)
+    np.save(folder / "camera.npy", {"pred_cam_R": Payload()}, allow_pickle=True)
+    np.save(folder / "hps" / "hps_track_0.npy", {"pred_rotmat": np.zeros((1, 24, 3, 3))})
+    with pytest.raises(UnsafeFileError):
+        read_tram_demo(folder, trust_pickle=True)
+    assert "payload-ran" not in capfd.readouterr().out

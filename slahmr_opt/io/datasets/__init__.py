@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.datasets.common import DatasetSequence
 from slahmr_opt.io.datasets.emdb import read_emdb
 from slahmr_opt.io.datasets.rich import read_rich
@@ -42,7 +43,7 @@ def read_dataset(
 ) -> list[DatasetSequence]:
     """Read the sequences of ``dataset``'s ``split`` (default :data:`DEFAULT_SPLITS`) from root."""
     if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+        raise InputError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
     return DATASETS[dataset](
         root,
         split or DEFAULT_SPLITS[dataset],

@@ -9,14 +9,15 @@ the evaluation protocol scores (EMDB's ``good_frames_mask``, 3DPW's ``campose_va
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack, shape_matches
+from slahmr_opt.safe_load import load_pickle
 from slahmr_opt.scene import Cameras, GroundTruth
 
 __all__ = ["DatasetSequence", "first_image_size", "read_dataset_pickle"]
@@ -59,25 +60,25 @@ class DatasetSequence:
     def __post_init__(self) -> None:
         owner = f"{self.dataset} sequence {self.name!r}"
         if not self.people:
-            raise ValueError(f"{owner}: no annotated person")
+            raise InputError(f"{owner}: no annotated person")
         ids = [p.track_id for p in self.people]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"{owner}: person ids {ids} repeat")
+            raise InputError(f"{owner}: person ids {ids} repeat")
         n = self.cameras.num_frames
         for p in self.people:
             if p.frames[-1] >= n:
-                raise ValueError(
+                raise InputError(
                     f"{owner}: person {p.track_id!r} has frame {int(p.frames[-1])}, but the "
                     f"cameras hold {n} frames"
                 )
             mask = np.asarray(self.valid.get(p.track_id))
             if mask.dtype != bool or mask.shape != (p.num_frames,):
-                raise ValueError(
+                raise InputError(
                     f"{owner}: valid mask of person {p.track_id!r} must be bool "
                     f"({p.num_frames},), got {mask.dtype} {mask.shape}"
                 )
             if not mask.any():
-                raise ValueError(f"{owner}: person {p.track_id!r} has no valid frame")
+                raise InputError(f"{owner}: person {p.track_id!r} has no valid frame")
             self.valid[p.track_id] = mask
         if self.up is not None:
             up = np.asarray(self.up, dtype=np.float64)
@@ -118,7 +119,7 @@ class DatasetSequence:
         people = []
         for p in self.people:
             if p.model != "smpl":
-                raise ValueError(
+                raise InputError(
                     f"{self.name}: person {p.track_id!r} is {p.model}; a GroundTruth holds SMPL"
                 )
             cuts = np.flatnonzero(np.diff(p.frames) != 1) + 1
@@ -148,7 +149,8 @@ def read_dataset_pickle(
     path: str | os.PathLike, *, trust_pickle: bool, what: str, latin1: bool = False
 ) -> Any:
     """Load a dataset's pickle (EMDB's ``*_data.pkl``, RICH's body files, 3DPW's
-    ``sequenceFiles``), refused unless ``trust_pickle``.
+    ``sequenceFiles``), refused unless ``trust_pickle``; read by the data-only unpickler of
+    :mod:`slahmr_opt.safe_load`, so no code from the file runs.
 
     Args:
         latin1: Python 2 pickles (3DPW): Python 2 wrote numpy's raw buffers as byte strings,
@@ -156,14 +158,10 @@ def read_dataset_pickle(
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: file not found ({what})")
+        raise InputError(f"{path}: file not found ({what})")
     if not trust_pickle:
         raise _refused(path, what)
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f, encoding="latin1" if latin1 else "ASCII")
-    except Exception as err:  # unpickling raises many types
-        raise ValueError(f"{path}: cannot unpickle {what} ({type(err).__name__}: {err})") from None
+    return load_pickle(path, what, encoding="latin1" if latin1 else "ASCII")
 
 
 def first_image_size(folder: Path, patterns: tuple[str, ...]) -> tuple[int, int] | None:
@@ -182,12 +180,12 @@ def first_image_size(folder: Path, patterns: tuple[str, ...]) -> tuple[int, int]
 def require(data: Any, key: str, label: str, kind: type | tuple[type, ...] | None = None) -> Any:
     """``data[key]`` or a ValueError naming the file and the field."""
     if not isinstance(data, dict):
-        raise ValueError(f"{label}: expected a dict, got {type(data).__name__}")
+        raise InputError(f"{label}: expected a dict, got {type(data).__name__}")
     if key not in data:
-        raise ValueError(f"{label}: field {key!r} missing (fields: {sorted(map(str, data))})")
+        raise InputError(f"{label}: field {key!r} missing (fields: {sorted(map(str, data))})")
     value = data[key]
     if kind is not None and not isinstance(value, kind):
-        raise ValueError(f"{label}: field {key!r} is {type(value).__name__}, expected {kind}")
+        raise InputError(f"{label}: field {key!r} is {type(value).__name__}, expected {kind}")
     return value
 
 
@@ -196,11 +194,11 @@ def array(value: Any, label: str, key: str, shape: tuple, shown: str) -> np.ndar
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{label}: field {key!r} must be numeric, expected {shown}") from None
+        raise InputError(f"{label}: field {key!r} must be numeric, expected {shown}") from None
     if not shape_matches(arr, shape):
-        raise ValueError(f"{label}: field {key!r} has shape {arr.shape}, expected {shown}")
+        raise InputError(f"{label}: field {key!r} has shape {arr.shape}, expected {shown}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{label}: field {key!r} holds NaN or inf")
+        raise InputError(f"{label}: field {key!r} holds NaN or inf")
     return arr
 
 
@@ -208,11 +206,11 @@ def bool_mask(value: Any, label: str, key: str, n: int) -> np.ndarray:
     """A (n,) boolean mask from bool or 0/1 integer data, or a ValueError."""
     arr = np.asarray(value)
     if arr.shape != (n,) or arr.dtype.kind not in "biu":
-        raise ValueError(
+        raise InputError(
             f"{label}: field {key!r} has {arr.dtype} {arr.shape}, expected bool ({n},)"
         )
     if arr.dtype.kind != "b" and not np.all(np.isin(arr, (0, 1))):
-        raise ValueError(f"{label}: field {key!r} must hold 0/1 or booleans")
+        raise InputError(f"{label}: field {key!r} must hold 0/1 or booleans")
     return arr.astype(bool)
 
 
@@ -220,7 +218,7 @@ def intrinsics_from_K(K: Any, label: str, key: str, n: int) -> np.ndarray:
     """(n, 4) ``fx, fy, cx, cy`` from one (3, 3) calibration matrix."""
     K = array(K, label, key, (3, 3), "(3, 3)")
     if K[0, 0] <= 0 or K[1, 1] <= 0:
-        raise ValueError(
+        raise InputError(
             f"{label}: field {key!r} has non-positive focal lengths {K[0, 0], K[1, 1]}"
         )
     return np.tile([K[0, 0], K[1, 1], K[0, 2], K[1, 2]], (n, 1))
@@ -234,4 +232,4 @@ def w2c_cameras(w2c: Any, intrinsics: np.ndarray, label: str, key: str, n: int |
     try:
         return Cameras.from_w2c(m, intrinsics)
     except ValueError as err:
-        raise ValueError(f"{label}: field {key!r}: {err}") from None
+        raise InputError(f"{label}: field {key!r}: {err}") from None

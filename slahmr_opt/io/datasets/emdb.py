@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
 from slahmr_opt.io.datasets.common import (
     DatasetSequence,
@@ -99,7 +100,7 @@ EMDB2_NAMES = (
 def _gender(value: object, label: str) -> str:
     text = value.decode() if isinstance(value, bytes) else str(value)
     if text not in ("neutral", "male", "female"):
-        raise ValueError(f"{label}: field 'gender' is {text!r}, expected neutral, male or female")
+        raise InputError(f"{label}: field 'gender' is {text!r}, expected neutral, male or female")
     return text
 
 
@@ -125,7 +126,7 @@ def _sequence(data: object, label: str, split: str) -> DatasetSequence:
     name = str(require(data, "name", label))
     n = require(data, "n_frames", label)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
-        raise ValueError(f"{label}: field 'n_frames' must be a positive integer, got {n!r}")
+        raise InputError(f"{label}: field 'n_frames' must be a positive integer, got {n!r}")
     n = int(n)
     gender = _gender(require(data, "gender", label), label)
     mask = bool_mask(require(data, "good_frames_mask", label), label, "good_frames_mask", n)
@@ -143,7 +144,7 @@ def _sequence(data: object, label: str, split: str) -> DatasetSequence:
     for key in ("width", "height"):
         v = require(cam, key, cl)
         if isinstance(v, bool) or not isinstance(v, (int, np.integer, float)) or v <= 0:
-            raise ValueError(f"{cl}: field {key!r} must be a positive number, got {v!r}")
+            raise InputError(f"{cl}: field {key!r} must be a positive number, got {v!r}")
         size.append(int(v))
     person = BodyTrack(
         track_id="0",
@@ -174,7 +175,7 @@ def _sequence(data: object, label: str, split: str) -> DatasetSequence:
 def _flag(data: object, key: str, label: str) -> bool:
     value = require(data, key, label)
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{label}: field {key!r} must be a bool, got {value!r}")
+        raise InputError(f"{label}: field {key!r} must be a bool, got {value!r}")
     return bool(value)
 
 
@@ -197,11 +198,11 @@ def read_emdb(
         The sequences in sorted path order.
     """
     if split not in EMDB_SPLITS:
-        raise ValueError(f"EMDB split must be one of {EMDB_SPLITS}, got {split!r}")
+        raise InputError(f"EMDB split must be one of {EMDB_SPLITS}, got {split!r}")
     root = Path(root)
     files = sorted(root.glob("P*/*/*_data.pkl"))
     if not files:
-        raise ValueError(
+        raise InputError(
             f"{root}: no EMDB annotations found (expected P<k>/<sequence>/<P>_<sequence>_data.pkl)"
         )
     out = []
@@ -215,5 +216,5 @@ def read_emdb(
         out.append(seq)
     if not out:
         among = f" among {sequences}" if sequences else ""
-        raise ValueError(f"{root}: no EMDB sequence in split {split!r}{among}")
+        raise InputError(f"{root}: no EMDB sequence in split {split!r}{among}")
     return out

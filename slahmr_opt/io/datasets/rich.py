@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
 from slahmr_opt.io.datasets.common import (
     DatasetSequence,
@@ -57,18 +58,18 @@ def read_rich_calibration(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarr
     try:
         tree = ET.parse(path)
     except (OSError, ET.ParseError) as err:
-        raise ValueError(f"{path}: cannot read RICH calibration XML ({err})") from None
+        raise InputError(f"{path}: cannot read RICH calibration XML ({err})") from None
 
     def numbers(tag: str, count: int) -> np.ndarray:
         node = tree.find(f"./{tag}/data")
         if node is None or node.text is None:
-            raise ValueError(f"{path}: element {tag}/data missing")
+            raise InputError(f"{path}: element {tag}/data missing")
         try:
             values = np.array([float(s) for s in node.text.split()])
         except ValueError:
-            raise ValueError(f"{path}: element {tag}/data must hold numbers") from None
+            raise InputError(f"{path}: element {tag}/data must hold numbers") from None
         if values.size != count or not np.all(np.isfinite(values)):
-            raise ValueError(
+            raise InputError(
                 f"{path}: element {tag}/data holds {values.size} values, expected {count}"
             )
         return values
@@ -86,11 +87,11 @@ def _genders(root: Path) -> dict[str, str]:
             try:
                 data = json.loads(cand.read_text())
             except json.JSONDecodeError as err:
-                raise ValueError(f"{cand}: not valid JSON ({err})") from None
+                raise InputError(f"{cand}: not valid JSON ({err})") from None
             if not isinstance(data, dict):
-                raise ValueError(f"{cand}: expected a JSON object subject id → gender")
+                raise InputError(f"{cand}: expected a JSON object subject id → gender")
             return {str(int(k)): str(v) for k, v in data.items()}
-    raise ValueError(
+    raise InputError(
         f"{root}: gender.json not found (the RICH toolkit's resource/gender.json, subject id → "
         "'male'/'female'); copy it into the RICH root"
     )
@@ -99,7 +100,7 @@ def _genders(root: Path) -> dict[str, str]:
 def _frame_dirs(seq_dir: Path) -> list[Path]:
     dirs = [d for d in seq_dir.iterdir() if d.is_dir() and d.name.isdigit()]
     if not dirs:
-        raise ValueError(f"{seq_dir}: no frame folders (<frame:05d>/<subject>.pkl)")
+        raise InputError(f"{seq_dir}: no frame folders (<frame:05d>/<subject>.pkl)")
     return sorted(dirs, key=lambda d: int(d.name))
 
 
@@ -135,15 +136,15 @@ def _read_people(seq_dir: Path, trust_pickle: bool, genders: dict[str, str]) -> 
             data = read_dataset_pickle(f, trust_pickle=trust_pickle, what="RICH SMPL-X parameters")
             rows.setdefault(f.stem, []).append((int(d.name) - first, _body_row(data, str(f))))
     if not rows:
-        raise ValueError(f"{seq_dir}: no body files")
+        raise InputError(f"{seq_dir}: no body files")
     people = []
     for sub, items in sorted(rows.items()):
         key = str(int(sub)) if sub.isdigit() else sub
         if key not in genders:
-            raise ValueError(f"{seq_dir}: subject {sub!r} is not in gender.json")
+            raise InputError(f"{seq_dir}: subject {sub!r} is not in gender.json")
         keys = set(items[0][1])
         if any(set(r) != keys for _, r in items):
-            raise ValueError(f"{seq_dir}: subject {sub!r}: body files disagree on their fields")
+            raise InputError(f"{seq_dir}: subject {sub!r}: body files disagree on their fields")
 
         def stack(k: str, items=items) -> np.ndarray:
             return np.stack([r[k] for _, r in items])
@@ -175,7 +176,7 @@ def _camera_ids(root: Path, split: str, seq: str, scene: str) -> list[int]:
     calib = root / "scan_calibration" / scene / "calibration"
     ids = [int(f.stem) for f in calib.glob("*.xml") if f.stem.isdigit()]
     if not ids:
-        raise ValueError(f"{calib}: no camera calibration files (<cam:03d>.xml)")
+        raise InputError(f"{calib}: no camera calibration files (<cam:03d>.xml)")
     return sorted(ids)
 
 
@@ -201,11 +202,11 @@ def read_rich(
         sequences: keep only these (``<sequence>`` or ``<sequence>/cam_<cc>``).
     """
     if split not in RICH_SPLITS:
-        raise ValueError(f"RICH split must be one of {RICH_SPLITS}, got {split!r}")
+        raise InputError(f"RICH split must be one of {RICH_SPLITS}, got {split!r}")
     root = Path(root)
     body_root = root / "bodies" / split
     if not body_root.is_dir():
-        raise ValueError(f"{root}: bodies/{split}/ not found (RICH layout, see docs/baselines.md)")
+        raise InputError(f"{root}: bodies/{split}/ not found (RICH layout, see docs/baselines.md)")
     genders = _genders(root)
     out = []
     for seq_dir in sorted(d for d in body_root.iterdir() if d.is_dir()):
@@ -225,7 +226,7 @@ def read_rich(
             try:
                 cameras = Cameras.from_w2c(np.tile(w2c, (n, 1, 1)), intr, is_static=True)
             except ValueError as err:
-                raise ValueError(f"{calib}: {err}") from None
+                raise InputError(f"{calib}: {err}") from None
             name = names[cam]
             out.append(
                 DatasetSequence(
@@ -242,7 +243,7 @@ def read_rich(
                 )
             )
     if not out:
-        raise ValueError(
+        raise InputError(
             f"{body_root}: no RICH sequence" + (f" named {sequences}" if sequences else "")
         )
     return out

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
 from slahmr_opt.io.datasets.common import (
     DatasetSequence,
@@ -49,9 +50,9 @@ def _text(value: object) -> str:
 def _per_actor(data: dict, key: str, label: str, count: int | None) -> list:
     value = require(data, key, label)
     if not isinstance(value, (list, tuple)) or not value:
-        raise ValueError(f"{label}: field {key!r} must be a non-empty list (one entry per actor)")
+        raise InputError(f"{label}: field {key!r} must be a non-empty list (one entry per actor)")
     if count is not None and len(value) != count:
-        raise ValueError(f"{label}: field {key!r} has {len(value)} actors, 'poses' has {count}")
+        raise InputError(f"{label}: field {key!r} has {len(value)} actors, 'poses' has {count}")
     return list(value)
 
 
@@ -83,7 +84,7 @@ def read_3dpw_sequence(
     label = str(path)
     data = read_dataset_pickle(path, trust_pickle=trust_pickle, what="3DPW sequence", latin1=True)
     if not isinstance(data, dict):
-        raise ValueError(f"{label}: expected a dict, got {type(data).__name__}")
+        raise InputError(f"{label}: expected a dict, got {type(data).__name__}")
     data = {_text(k): v for k, v in data.items()}
     seq = _text(require(data, "sequence", label))
     poses = _per_actor(data, "poses", label, None)
@@ -105,10 +106,10 @@ def read_3dpw_sequence(
         t = array(trans[i], al, "trans", (n, 3), f"({n}, 3)")
         b = array(np.asarray(betas[i]).reshape(-1), al, "betas", (None,), "(≥ 10,)")
         if b.size < 10:
-            raise ValueError(f"{al}: field 'betas' has {b.size} values, expected at least 10")
+            raise InputError(f"{al}: field 'betas' has {b.size} values, expected at least 10")
         g = _GENDERS.get(_text(genders[i]).strip().lower())
         if g is None:
-            raise ValueError(f"{al}: field {gkey!r} is {genders[i]!r}, expected 'm' or 'f'")
+            raise InputError(f"{al}: field {gkey!r} is {genders[i]!r}, expected 'm' or 'f'")
         people.append(
             BodyTrack(
                 track_id=pid,
@@ -154,13 +155,13 @@ def read_3dpw(
         sequences: keep only these names.
     """
     if split not in THREEDPW_SPLITS:
-        raise ValueError(f"3DPW split must be one of {THREEDPW_SPLITS}, got {split!r}")
+        raise InputError(f"3DPW split must be one of {THREEDPW_SPLITS}, got {split!r}")
     root = Path(root)
     files = sorted((root / "sequenceFiles" / split).glob("*.pkl"))
     if sequences:
         files = [f for f in files if f.stem in sequences]
     if not files:
-        raise ValueError(
+        raise InputError(
             f"{root}: no 3DPW sequence found in sequenceFiles/{split}/"
             + (f" named {sequences}" if sequences else "")
         )

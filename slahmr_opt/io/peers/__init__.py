@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
 from slahmr_opt.io.peers.gvhmr import GVHMR_RESULTS, read_gvhmr_results
 from slahmr_opt.io.peers.own import is_result_folder, read_own_result
@@ -68,7 +69,7 @@ def find_sequence(method_dir: str | os.PathLike, names: tuple[str, ...]) -> tupl
     """
     root = Path(method_dir)
     if not root.is_dir():
-        raise ValueError(f"{root}: results folder not found")
+        raise InputError(f"{root}: results folder not found")
     wanted = []
     for n in names:
         wanted += [n, n.replace("/", "_"), n.replace("/", "@")]
@@ -106,14 +107,14 @@ def read_peer(
     path = Path(path)
     fmt = fmt or detect_format(path)
     if fmt is None:
-        raise ValueError(
+        raise InputError(
             f"{path}: not a result folder of a known method (expected {WHAM_OUTPUT}, "
             f"{GVHMR_RESULTS}, TRAM's camera.npy + hps/, or a slahmr-opt scene.json)"
         )
     if fmt == "slahmr-opt":
         return read_own_result(path, pass_name)
     if pass_name is not None:
-        raise ValueError(f"{path}: --pass applies to slahmr-opt results only, not {fmt}")
+        raise InputError(f"{path}: --pass applies to slahmr-opt results only, not {fmt}")
     if fmt == "wham":
         return read_wham_output(path, trust_pickle=trust_pickle)
     if fmt == "gvhmr":
@@ -122,4 +123,4 @@ def read_peer(
         return read_tram_demo(path, trust_pickle=trust_pickle)
     if fmt == "tram-emdb":
         return read_tram_emdb(path.parent, path.name)
-    raise ValueError(f"unknown result format {fmt!r}; expected one of {PEER_FORMATS}")
+    raise InputError(f"unknown result format {fmt!r}; expected one of {PEER_FORMATS}")

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
 
 __all__ = ["PeerResult", "PeerTrack"]
@@ -22,7 +23,7 @@ __all__ = ["PeerResult", "PeerTrack"]
 def _transforms(value: Any, n: int, owner: str, name: str) -> np.ndarray:
     m = np.asarray(value, dtype=np.float64)
     if m.shape != (n, 4, 4) or not np.all(np.isfinite(m)):
-        raise ValueError(f"{owner}: {name} must be finite ({n}, 4, 4), got {m.shape}")
+        raise InputError(f"{owner}: {name} must be finite ({n}, 4, 4), got {m.shape}")
     return m
 
 
@@ -50,16 +51,16 @@ class PeerTrack:
         self.track_id = str(self.track_id)
         owner = f"peer track {self.track_id!r}"
         if self.camera is None and self.world is None:
-            raise ValueError(f"{owner}: needs camera-frame or world-frame parameters")
+            raise InputError(f"{owner}: needs camera-frame or world-frame parameters")
         if self.cam_to_world is not None:
             if self.camera is None:
-                raise ValueError(f"{owner}: cam_to_world needs camera-frame parameters")
+                raise InputError(f"{owner}: cam_to_world needs camera-frame parameters")
             self.cam_to_world = _transforms(
                 self.cam_to_world, self.camera.num_frames, owner, "cam_to_world"
             )
         if self.world_to_cam is not None:
             if self.world is None:
-                raise ValueError(f"{owner}: world_to_cam needs world-frame parameters")
+                raise InputError(f"{owner}: world_to_cam needs world-frame parameters")
             self.world_to_cam = _transforms(
                 self.world_to_cam, self.world.num_frames, owner, "world_to_cam"
             )
@@ -115,10 +116,10 @@ class PeerResult:
 
     def __post_init__(self) -> None:
         if not self.tracks:
-            raise ValueError(f"{self.source}: {self.method} result holds no person")
+            raise InputError(f"{self.source}: {self.method} result holds no person")
         ids = [t.track_id for t in self.tracks]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"{self.source}: {self.method} track ids {ids} repeat")
+            raise InputError(f"{self.source}: {self.method} track ids {ids} repeat")
 
     def __repr__(self) -> str:
         return f"PeerResult({self.method}, {len(self.tracks)} tracks, {self.source!r})"

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io import cameras as camera_io
 from slahmr_opt.io import keypoints as keypoint_io
 from slahmr_opt.io.body_tracks import BodyTrack
@@ -93,7 +94,7 @@ def _dpvo_cameras(path: Path, size: tuple[int, int], intr: np.ndarray, trust: bo
     try:
         return Cameras.from_c2w(c2w, intr)
     except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
+        raise InputError(f"{path}: {err}") from None
 
 
 def _diag_intrinsics(size: tuple[int, int], focal: float | None) -> np.ndarray:
@@ -107,26 +108,35 @@ def _tracks(
     num_frames: int,
     label: str,
     visible_without_keypoints: bool = False,
-) -> list[Track]:
-    out = []
+) -> tuple[list[Track], list[dict[str, str]]]:
+    """The people as scene tracks, and ``{"track_id", "reason"}`` for those left out."""
+    out, dropped = [], []
     for pt in peer.tracks:
         if pt.camera is None:
+            dropped.append({"track_id": pt.track_id, "reason": "no camera-frame SMPL"})
             continue
         obs = _observations(pt.camera, label)
         kp = keypoints.get(pt.track_id)
         if kp is not None:
             obs = obs.with_keypoints(kp, label)
-        track = obs.to_track(0, num_frames)
+        try:
+            track = obs.to_track(0, num_frames)
+        except InputError as err:  # e.g. a body behind the camera on every frame
+            dropped.append({"track_id": pt.track_id, "reason": str(err)})
+            continue
         if track is None:
+            dropped.append({"track_id": pt.track_id, "reason": "no frame inside the video"})
             continue
         if visible_without_keypoints:
             vis = track.visibility.copy()
             vis[track.smpl_observed] = int(Visibility.VISIBLE)
             track.visibility = vis
         out.append(track)
+    for d in dropped:
+        log.warning("%s: track %s left out: %s", label, d["track_id"], d["reason"])
     if not out:
-        raise ValueError(f"{label}: no person with camera-frame SMPL inside the video frames")
-    return out
+        raise InputError(f"{label}: no person with camera-frame SMPL inside the video frames")
+    return out, dropped
 
 
 def load_peer_scene(
@@ -155,14 +165,14 @@ def load_peer_scene(
     folder = Path(folder)
     layout = layout or detect_peer_layout(folder)
     if layout not in PEER_LAYOUTS:
-        raise ValueError(f"{folder}: not a WHAM, GVHMR or TRAM output folder")
+        raise InputError(f"{folder}: not a WHAM, GVHMR or TRAM output folder")
     fps = DEFAULT_FPS if fps is None else float(fps)
     label = str(folder)
     notes: list[str] = []
     if layout == "wham":
         peer = read_wham_output(folder, trust_pickle=trust_pickle)
         if image_size is None:
-            raise ValueError(
+            raise InputError(
                 f"{folder}: WHAM does not record the video's size; pass image_size (CLI "
                 "--image-size WxH)"
             )
@@ -172,7 +182,7 @@ def load_peer_scene(
             folder / "tracking_results.pth", trust_pickle=trust_pickle
         )
         cameras = _dpvo_cameras(folder / "slam_results.pth", size, intr, trust_pickle)
-        tracks = _tracks(peer, kp, cameras.num_frames, label)
+        tracks, dropped = _tracks(peer, kp, cameras.num_frames, label)
     elif layout == "gvhmr":
         peer = read_gvhmr_results(folder, trust_pickle=trust_pickle)
         size = tuple(image_size) if image_size is not None else peer.image_size  # type: ignore[assignment]
@@ -189,18 +199,18 @@ def load_peer_scene(
             notes.append("no preprocess/slam_results.pt: static camera (GVHMR --static_cam)")
             cameras = Cameras.static(peer.num_frames or 1, *size, focal=float(intr[0]))
         if cameras.num_frames != peer.num_frames:
-            raise ValueError(
+            raise InputError(
                 f"{folder}: {cameras.num_frames} camera poses but {peer.num_frames} frames in "
                 f"{GVHMR_RESULTS}"
             )
-        tracks = _tracks(peer, kp, cameras.num_frames, label)
+        tracks, dropped = _tracks(peer, kp, cameras.num_frames, label)
         notes.append("GVHMR bodies are SMPL-X: fit with the SMPL-X model for exact input bodies")
         log.warning("%s: GVHMR predicts SMPL-X bodies; use --body SMPLX_NEUTRAL.npz", folder)
     else:
         peer = read_tram_demo(folder, trust_pickle=trust_pickle)
         intr = peer.intrinsics
         if intr is None:
-            raise ValueError(f"{folder / CAMERA_FILE}: fields 'img_focal', 'img_center' missing")
+            raise InputError(f"{folder / CAMERA_FILE}: fields 'img_focal', 'img_center' missing")
         intr = intr.copy()
         if focal is not None:
             intr[:2] = focal
@@ -211,7 +221,9 @@ def load_peer_scene(
         )
         c2w = read_tram_camera(folder, trust_pickle=trust_pickle)
         cameras = Cameras.from_c2w(c2w, intr)
-        tracks = _tracks(peer, {}, cameras.num_frames, label, visible_without_keypoints=True)
+        tracks, dropped = _tracks(
+            peer, {}, cameras.num_frames, label, visible_without_keypoints=True
+        )
         notes.append("TRAM stores no 2D keypoints: the 2D term is empty")
         log.warning("%s: TRAM stores no 2D keypoints; the fit has no 2D term", folder)
     return Scene(
@@ -221,6 +233,7 @@ def load_peer_scene(
         tracks=tracks,
         name=folder.name,
         provenance={
+            "dropped_tracks": dropped,
             "peer": {
                 "layout": layout,
                 "folder": label,
@@ -228,6 +241,6 @@ def load_peer_scene(
                 "intrinsics": [float(x) for x in intr],
                 "fps": fps,
                 "notes": notes + list(peer.notes),
-            }
+            },
         },
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
 from slahmr_opt.io.datasets.common import array, require
 from slahmr_opt.io.keypoints import read_torch_file, to_numpy
@@ -54,7 +55,7 @@ def _params(data: Mapping, key: str, label: str, n: int | None) -> dict[str, np.
 def gvhmr_results_to_peer(data: object, label: str) -> PeerResult:
     """Convert a loaded ``hmr4d_results.pt`` dict (see the module docstring)."""
     if not isinstance(data, Mapping):
-        raise ValueError(f"{label}: expected a dict (GVHMR hmr4d_results)")
+        raise InputError(f"{label}: expected a dict (GVHMR hmr4d_results)")
     incam = _params(data, "smpl_params_incam", label, None)
     n = incam["body_pose"].shape[0]
     glob = _params(data, "smpl_params_global", label, n)
@@ -62,7 +63,7 @@ def gvhmr_results_to_peer(data: object, label: str) -> PeerResult:
         to_numpy(require(data, "K_fullimg", label)), label, "K_fullimg", (None, 3, 3), "(L, 3, 3)"
     )
     if K[0, 0, 0] <= 0 or K[0, 1, 1] <= 0:
-        raise ValueError(f"{label}: field 'K_fullimg' has non-positive focal lengths")
+        raise InputError(f"{label}: field 'K_fullimg' has non-positive focal lengths")
     frames = np.arange(n)
 
     def body(p: dict[str, np.ndarray]) -> BodyTrack:

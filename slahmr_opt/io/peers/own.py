@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack, rigid_to_homogeneous
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
 from slahmr_opt.io.results import PASSES_DIR, RESULT_FORMAT, RESULT_JSON, load_estimate
@@ -73,15 +74,15 @@ def read_own_result(path: str | os.PathLike, pass_name: str | None = None) -> Pe
     folder = Path(path)
     info = json.loads((folder / RESULT_JSON).read_text()) if is_result_folder(folder) else None
     if info is None:
-        raise ValueError(f"{folder}: not a slahmr-opt result folder ({RESULT_JSON} missing)")
+        raise InputError(f"{folder}: not a slahmr-opt result folder ({RESULT_JSON} missing)")
     sub = folder if pass_name is None else folder / PASSES_DIR / pass_name
     if pass_name is not None and not (sub / RESULT_JSON).is_file():
-        raise ValueError(f"{sub}: pass {pass_name!r} not in this result")
+        raise InputError(f"{sub}: pass {pass_name!r} not in this result")
     estimate = load_estimate(sub)
     body = info.get("body") or {}
     model = str(body.get("model_type") or "smpl")
     if model == "smplh":
-        raise ValueError(f"{folder}: fitted with SMPL-H; scoring supports SMPL and SMPL-X results")
+        raise InputError(f"{folder}: fitted with SMPL-H; scoring supports SMPL and SMPL-X results")
     gender = str(info.get("gender") or "neutral")
     meta = {"body_source": str(body.get("source", "")), "pass": pass_name or info.get("final_pass")}
     return estimate_to_peer(estimate, model=model, gender=gender, source=str(sub), meta=meta)

@@ -26,16 +26,19 @@ that is a post-processing step, not part of the metric, and is not applied here.
 from __future__ import annotations
 
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack, rigid_to_homogeneous
 from slahmr_opt.io.datasets.common import array, require
 from slahmr_opt.io.keypoints import read_npz_file, to_numpy
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
+from slahmr_opt.safe_load import load_pickle
 
 __all__ = ["is_tram_demo_folder", "read_tram_camera", "read_tram_demo", "read_tram_emdb"]
 
@@ -44,21 +47,39 @@ HPS_DIR = "hps"
 
 
 def _load_npy_dict(path: Path, trust_pickle: bool, what: str) -> dict:
+    """A dict saved with ``np.save`` (a ``.npy`` file holding a pickled object array).
+
+    The ``.npy`` header is parsed with numpy's format reader and the pickle that follows goes
+    through the data-only unpickler of :mod:`slahmr_opt.safe_load` (numpy arrays, containers,
+    torch tensors; nothing else is rebuilt and no code runs).
+    """
     if not path.is_file():
-        raise ValueError(f"{path}: file not found ({what})")
+        raise InputError(f"{path}: file not found ({what})")
     if not trust_pickle:
-        raise ValueError(
-            f"{path}: {what} is a numpy file holding a pickled dict, and loading a pickle can run "
-            "arbitrary code; it is read only with trust_pickle=True (CLI: --trust-pickle)"
+        raise InputError(
+            f"{path}: {what} is a numpy file holding a pickled dict; pickles are read only when "
+            "you allow it with trust_pickle=True (CLI: --trust-pickle)"
         )
     try:
-        obj = np.load(path, allow_pickle=True)
-    except Exception as err:
-        raise ValueError(f"{path}: cannot load {what} ({type(err).__name__}: {err})") from None
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                _, _, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                _, _, dtype = np.lib.format.read_array_header_2_0(f)
+            payload = f.read()
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: not a .npy file ({what}: {err})") from None
+    if dtype.kind != "O":
+        raise InputError(f"{path}: holds a {dtype} array, expected np.save of a dict ({what})")
+    with tempfile.TemporaryDirectory() as tmp:
+        pkl = Path(tmp) / "payload.pkl"
+        pkl.write_bytes(payload)
+        obj = load_pickle(pkl, what)
     if isinstance(obj, np.ndarray) and obj.dtype == object and obj.shape == ():
         obj = obj.item()
     if not isinstance(obj, dict):
-        raise ValueError(f"{path}: expected np.save of a dict ({what}), got {type(obj).__name__}")
+        raise InputError(f"{path}: expected np.save of a dict ({what}), got {type(obj).__name__}")
     return {k: to_numpy(v) for k, v in obj.items()}
 
 
@@ -66,7 +87,7 @@ def _rotvecs(mats: np.ndarray, label: str) -> np.ndarray:
     flat = mats.reshape(-1, 3, 3)
     det = np.linalg.det(flat)
     if np.any(np.abs(det - 1) > 1e-2):
-        raise ValueError(f"{label}: field 'pred_rotmat' holds matrices that are not rotations")
+        raise InputError(f"{label}: field 'pred_rotmat' holds matrices that are not rotations")
     return Rotation.from_matrix(flat).as_rotvec().reshape(*mats.shape[:-2], 3)
 
 
@@ -107,7 +128,7 @@ def hps_to_body(data: dict, label: str, track_id: str, frames: np.ndarray | None
     if frames is None:
         frames = np.asarray(to_numpy(require(data, "frame", label))).reshape(-1)
         if frames.shape != (n,) or frames.dtype.kind not in "iu":
-            raise ValueError(f"{label}: field 'frame' must be integer ({n},)")
+            raise InputError(f"{label}: field 'frame' must be integer ({n},)")
     aa = _rotvecs(rot, label)
     return BodyTrack(
         track_id=track_id,
@@ -143,13 +164,13 @@ def read_tram_demo(folder: str | os.PathLike, *, trust_pickle: bool = False) -> 
     c2w = _camera(cam, str(cam_path), "world_cam")
     files = sorted((folder / HPS_DIR).glob("*.npy"))
     if not files:
-        raise ValueError(f"{folder / HPS_DIR}: no hps_track_<k>.npy file")
+        raise InputError(f"{folder / HPS_DIR}: no hps_track_<k>.npy file")
     tracks = []
     for f in files:
         tid = f.stem.removeprefix("hps_track_")
         body = hps_to_body(_load_npy_dict(f, trust_pickle, "TRAM HPS track"), str(f), tid, None)
         if body.frames[-1] >= c2w.shape[0]:
-            raise ValueError(
+            raise InputError(
                 f"{f}: frame {int(body.frames[-1])} is beyond the {c2w.shape[0]} camera poses of "
                 f"{cam_path}"
             )
@@ -176,14 +197,14 @@ def read_tram_emdb(root: str | os.PathLike, seq: str) -> PeerResult:
     cam_path, smpl_path = root / "camera" / f"{seq}.npz", root / "smpl" / f"{seq}.npz"
     for p in (cam_path, smpl_path):
         if not zipfile.is_zipfile(p):
-            raise ValueError(f"{p}: not found or not an npz file (TRAM EMDB layout)")
+            raise InputError(f"{p}: not found or not an npz file (TRAM EMDB layout)")
     cam = read_npz_file(cam_path, "TRAM camera")
     smpl = read_npz_file(smpl_path, "TRAM SMPL")
     c2w = _camera(cam, str(cam_path), "pred_cam")
     n = c2w.shape[0]
     body = hps_to_body(smpl, str(smpl_path), "0", np.arange(n))
     if body.num_frames != n:
-        raise ValueError(f"{smpl_path}: {body.num_frames} frames but {cam_path} has {n}")
+        raise InputError(f"{smpl_path}: {body.num_frames} frames but {cam_path} has {n}")
     return PeerResult(
         method="tram",
         tracks=[PeerTrack("0", camera=body, cam_to_world=c2w)],

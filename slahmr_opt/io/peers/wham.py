@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
 from slahmr_opt.io.datasets.common import array, require
 from slahmr_opt.io.keypoints import read_pickle, to_numpy
@@ -39,7 +40,7 @@ WHAM_OUTPUT = "wham_output.pkl"
 def _frames(value: object, label: str, n: int) -> np.ndarray:
     frames = np.asarray(to_numpy(value)).reshape(-1)
     if frames.shape != (n,) or frames.dtype.kind not in "iu":
-        raise ValueError(
+        raise InputError(
             f"{label}: field 'frame_ids' has {frames.dtype} {frames.shape}, expected integer ({n},)"
         )
     return frames.astype(np.int64)
@@ -48,13 +49,13 @@ def _frames(value: object, label: str, n: int) -> np.ndarray:
 def wham_output_to_peer(data: object, label: str) -> PeerResult:
     """Convert a loaded ``wham_output.pkl`` dict (see the module docstring)."""
     if not isinstance(data, Mapping) or not data:
-        raise ValueError(f"{label}: expected a non-empty dict subject id → record (wham_output)")
+        raise InputError(f"{label}: expected a non-empty dict subject id → record (wham_output)")
     tracks = []
     for sid, rec in data.items():
         tid = str(to_numpy(sid).item() if hasattr(to_numpy(sid), "item") else sid)
         sub = f"{label} (subject {tid})"
         if not isinstance(rec, Mapping):
-            raise ValueError(f"{sub}: expected a dict record")
+            raise InputError(f"{sub}: expected a dict record")
         rec = {k: to_numpy(v) for k, v in rec.items()}
         pose = array(require(rec, "pose", sub), sub, "pose", (None, 72), "(T, 72)")
         n = pose.shape[0]
@@ -64,7 +65,7 @@ def wham_output_to_peer(data: object, label: str) -> PeerResult:
         betas = array(require(rec, "betas", sub), sub, "betas", (n, None), f"({n}, 10)")
         frames = _frames(require(rec, "frame_ids", sub), sub, n)
         if np.any(np.diff(frames) <= 0):
-            raise ValueError(f"{sub}: field 'frame_ids' must be strictly increasing")
+            raise InputError(f"{sub}: field 'frame_ids' must be strictly increasing")
 
         def body(root, transl, tid=tid, pose=pose, frames=frames, betas=betas) -> BodyTrack:
             return BodyTrack(tid, frames, root, pose[:, 3:], betas, transl, "smpl", "neutral")
