@@ -179,13 +179,26 @@ class BodyTrack:
 
     def with_root(self, global_orient: np.ndarray, transl: np.ndarray) -> BodyTrack:
         """The same track with new root parameters (e.g. moved to another frame)."""
+        return self._replace(global_orient=global_orient, transl=transl)
+
+    def with_betas(self, betas: np.ndarray) -> BodyTrack:
+        """The same track with other shape coefficients ((T, B) or (B,))."""
+        return self._replace(betas=betas)
+
+    def _replace(self, **fields: np.ndarray) -> BodyTrack:
+        values = {
+            "global_orient": self.global_orient,
+            "betas": self.betas,
+            "transl": self.transl,
+            **fields,
+        }
         return BodyTrack(
             track_id=self.track_id,
             frames=self.frames,
-            global_orient=global_orient,
+            global_orient=values["global_orient"],
             body_pose=self.body_pose,
-            betas=self.betas,
-            transl=transl,
+            betas=values["betas"],
+            transl=values["transl"],
             model=self.model,
             gender=self.gender,
             hand_pca=self.hand_pca,

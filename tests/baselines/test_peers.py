@@ -187,3 +187,57 @@ def test_tram_npy_payload_is_refused(tmp_path, capfd):
     with pytest.raises(UnsafeFileError):
         read_tram_demo(folder, trust_pickle=True)
     assert "payload-ran" not in capfd.readouterr().out
+
+
+# ------------------------------------------------------------------------------ WorldEstimate
+
+
+def _posed_joints(body, p):
+    t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64))  # noqa: E731
+    with torch.no_grad():
+        return body(t(p.global_orient), t(p.body_pose), t(p.betas), t(p.transl)).joints.numpy()
+
+
+def test_world_estimate_of_tram_moves_camera_bodies_by_its_trajectory(made, tmp_path):
+    from slahmr_opt.io.peers import peer_to_world_estimate
+    from slahmr_opt.io.peers.tram import read_tram_camera
+    from slahmr_opt.io.results import load_estimate, save_estimate
+
+    folder = made["root"] / "tram" / "vid"
+    body = F.standin64()
+    peer = read_tram_demo(folder, trust_pickle=True)
+    c2w = read_tram_camera(folder, trust_pickle=True, prefix="world_cam")
+    est = peer_to_world_estimate(peer, body, cam_to_world=c2w)
+    assert est.alpha == 1.0 and est.meta["body_model"] == "smpl"
+    cam = peer.track("0").camera
+    world = est.person("0")
+    jc = _posed_joints(body, cam.to_person_motion())
+    jw = _posed_joints(body, world)
+    R, t = c2w[cam.frames, :3, :3], c2w[cam.frames, :3, 3]
+    np.testing.assert_allclose(jw, np.einsum("nij,npj->npi", R, jc) + t[:, None], atol=1e-9)
+    np.testing.assert_allclose(est.cameras.c2w(), c2w, atol=1e-5)  # float32 rotations in file
+    back = load_estimate(save_estimate(est, tmp_path / "tram_as_ours"))  # a result folder
+    assert sorted(p.track_id for p in back.people) == ["0", "1"]
+
+
+def test_world_estimate_of_wham_derives_cameras_and_splits_gaps(made):
+    from slahmr_opt.io.peers import peer_to_world_estimate
+
+    body = F.standin64()
+    peer = read_wham_output(made["root"] / "wham" / "vid", trust_pickle=True)
+    with pytest.raises(ValueError, match="pass intrinsics"):
+        peer_to_world_estimate(peer, body)
+    est = peer_to_world_estimate(peer, body, intrinsics=np.array([1000.0, 1000, 960, 540]))
+    ids = sorted(p.track_id for p in est.people)
+    gaps = [t.track_id for t in peer.tracks if np.any(np.diff(t.camera.frames) != 1)]
+    assert gaps and ids == sorted([t.track_id for t in peer.tracks] + [f"{g}.1" for g in gaps])
+    cam_track = peer.track(est.meta["camera_track"])
+    first = est.person(cam_track.track_id)
+    rows = np.arange(first.num_frames)
+    jw = _posed_joints(body, first)
+    cam_body = cam_track.camera.select(rows).to_person_motion()
+    cam_body.betas = cam_track.camera.betas.mean(axis=0)  # one shape per track, as the estimate
+    jc = _posed_joints(body, cam_body)
+    w2c = est.cameras.w2c()[first.frames]
+    got = np.einsum("nij,npj->npi", w2c[:, :3, :3], jw) + w2c[:, None, :3, 3]
+    np.testing.assert_allclose(got, jc, atol=1e-6)  # the derived cameras see the camera bodies

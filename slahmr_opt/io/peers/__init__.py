@@ -10,7 +10,8 @@ format          what is read                                    body            
 ``slahmr-opt``  ``<seq>/scene.json`` (a result folder)          as recorded           no
 ==============  ==============================================  ====================  ========
 
-:func:`detect_format` tells a folder's format; :func:`read_peer` reads it.
+:func:`detect_format` tells a folder's format; :func:`read_peer` reads it;
+:func:`peer_to_world_estimate` turns a result into a :class:`~slahmr_opt.result.WorldEstimate`.
 :mod:`slahmr_opt.io.peers.folders` turns the first three into solver input scenes.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from slahmr_opt.errors import InputError
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
+from slahmr_opt.io.peers.estimate import peer_to_world_estimate
 from slahmr_opt.io.peers.gvhmr import GVHMR_RESULTS, read_gvhmr_results
 from slahmr_opt.io.peers.own import is_result_folder, read_own_result
 from slahmr_opt.io.peers.tram import is_tram_demo_folder, read_tram_demo, read_tram_emdb
@@ -32,6 +34,7 @@ __all__ = [
     "PeerTrack",
     "detect_format",
     "find_sequence",
+    "peer_to_world_estimate",
     "read_peer",
 ]
 
