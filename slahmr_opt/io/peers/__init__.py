@@ -23,9 +23,10 @@ from pathlib import Path
 from slahmr_opt.errors import InputError
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
 from slahmr_opt.io.peers.estimate import peer_to_world_estimate
+from slahmr_opt.io.peers.folders import detect_peer_layout
 from slahmr_opt.io.peers.gvhmr import GVHMR_RESULTS, read_gvhmr_results
 from slahmr_opt.io.peers.own import is_result_folder, read_own_result
-from slahmr_opt.io.peers.tram import is_tram_demo_folder, read_tram_demo, read_tram_emdb
+from slahmr_opt.io.peers.tram import read_tram_demo, read_tram_emdb
 from slahmr_opt.io.peers.wham import WHAM_OUTPUT, read_wham_output
 
 __all__ = [
@@ -49,13 +50,7 @@ def detect_format(folder: str | os.PathLike) -> str | None:
         return None
     if is_result_folder(folder):
         return "slahmr-opt"
-    if (folder / WHAM_OUTPUT).is_file():
-        return "wham"
-    if (folder / GVHMR_RESULTS).is_file():
-        return "gvhmr"
-    if is_tram_demo_folder(folder):
-        return "tram"
-    return None
+    return detect_peer_layout(folder)
 
 
 def find_sequence(method_dir: str | os.PathLike, names: tuple[str, ...]) -> tuple[str, Path] | None:
