@@ -16,6 +16,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "naive",
     "eval",
     "evaluate",
+    "render",
+    "export",
     "bench",
     "convert",
     "body_info",
