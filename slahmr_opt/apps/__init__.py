@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "naive",
     "eval",
+    "evaluate",
     "render",
     "export",
     "bench",

@@ -12,6 +12,9 @@
 ``slahmr-original``
     The original SLAHMR data root (:func:`~slahmr_opt.io.layout.original_layout_manifest` says
     where its exporter puts each file).
+``wham`` / ``gvhmr`` / ``tram``
+    Another method's output folder for one video (:mod:`slahmr_opt.io.peers.folders`): its
+    camera-frame SMPL, keypoints and SLAM cameras, read as one shot.
 
 Then, as the original does: a **shot** is chosen (the frames of one shot; cameras are per shot
 when their path holds ``{shot}``), optionally a frame sub-range, and **tracks are selected**
@@ -49,6 +52,7 @@ from slahmr_opt.io.layout import (
     original_layout_manifest,
 )
 from slahmr_opt.io.manifest import read_manifest, write_manifest_folder
+from slahmr_opt.io.peers.folders import PEER_LAYOUTS, load_peer_scene
 from slahmr_opt.io.scene_folder import load_scene
 from slahmr_opt.io.selection import (
     DEFAULT_MAX_TRACKS,
@@ -236,8 +240,9 @@ def _load_own_scene(
     frame_range: tuple[int, int] | None,
     fps: float | None,
     image_size: tuple[int, int] | None,
+    scene: Scene | None = None,
 ) -> Scene:
-    scene = load_scene(folder)
+    scene = load_scene(folder) if scene is None else scene
     if shot not in (None, 0):
         raise ValueError(f"{folder}: a scene folder holds one shot (0), got shot={shot}")
     if fps is not None and float(fps) != scene.fps:
@@ -352,7 +357,18 @@ def load_scene_folder(
     folder = folder_path(path)
     layout = detect_layout(folder)
     max_tracks, min_track_len = _limits(layout, max_tracks, min_track_len)
-    if layout == "scene-folder":
+    if layout == "scene-folder" or layout in PEER_LAYOUTS:
+        peer = None
+        if layout in PEER_LAYOUTS:
+            peer = load_peer_scene(
+                folder,
+                layout,
+                trust_pickle=trust_pickle,
+                fps=fps,
+                image_size=image_size,
+                focal=focal,
+            )
+            fps = image_size = None
         return _load_own_scene(
             folder,
             shot=shot,
@@ -362,6 +378,7 @@ def load_scene_folder(
             frame_range=frame_range,
             fps=fps,
             image_size=image_size,
+            scene=peer,
         )
     g = _prepare(folder, seq, trust_pickle, fps, image_size, focal)
     shots = np.unique(g.shot_ids).tolist()
@@ -407,15 +424,17 @@ def load_scene_folder_shots(
     folder = folder_path(path)
     layout = detect_layout(folder)
     max_tracks, min_track_len = _limits(layout, max_tracks, min_track_len)
-    if layout == "scene-folder":
+    if layout == "scene-folder" or layout in PEER_LAYOUTS:
         return {
             0: load_scene_folder(
                 folder,
+                trust_pickle=trust_pickle,
                 tracks=tracks,
                 max_tracks=max_tracks,
                 min_track_len=min_track_len,
                 fps=fps,
                 image_size=image_size,
+                focal=focal,
             )
         }
     g = _prepare(folder, seq, trust_pickle, fps, image_size, focal)

@@ -10,6 +10,7 @@ from typing import Any
 
 from slahmr_opt.io.common import read_json_file
 from slahmr_opt.io.manifest import MANIFEST_NAMES, manifest_path
+from slahmr_opt.io.peers.folders import PEER_LAYOUTS, detect_peer_layout
 from slahmr_opt.io.scene_folder import FORMAT_NAME as SCENE_FORMAT_NAME
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
     "tracks_format",
 ]
 
-LAYOUTS = ("scene-folder", "manifest", "slahmr-original")
+LAYOUTS = ("scene-folder", "manifest", "slahmr-original", *PEER_LAYOUTS)
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -87,7 +88,9 @@ def detect_layout(path: str | os.PathLike) -> str:
 
     Checked in that order: ``scene.json`` of format ``slahmr-opt-scene``; a manifest
     (:data:`MANIFEST_NAMES`); ``slahmr/track_preds`` or ``slahmr/phalp_out`` (or the same under
-    ``slahmr/<split>/``, or without the ``slahmr/`` level). ``~`` is expanded.
+    ``slahmr/<split>/``, or without the ``slahmr/`` level); a WHAM, GVHMR or TRAM output folder
+    (``"wham"``, ``"gvhmr"``, ``"tram"``: :func:`~slahmr_opt.io.peers.folders.detect_peer_layout`).
+    ``~`` is expanded.
     """
     folder = folder_path(path)
     if not folder.is_dir():
@@ -98,10 +101,14 @@ def detect_layout(path: str | os.PathLike) -> str:
         return "manifest"
     if original_base(folder) is not None:
         return "slahmr-original"
+    peer = detect_peer_layout(folder)  # WHAM / GVHMR / TRAM output (io/peers/folders.py)
+    if peer is not None:
+        return peer
     raise ValueError(
         f"{path}: unknown folder layout; expected a scene folder (scene.json), a manifest "
-        f"({' or '.join(MANIFEST_NAMES)}), or the original SLAHMR layout "
-        "(slahmr/track_preds/<seq>/ or slahmr/phalp_out/<seq>/<seq>.pkl …)"
+        f"({' or '.join(MANIFEST_NAMES)}), the original SLAHMR layout "
+        "(slahmr/track_preds/<seq>/ or slahmr/phalp_out/<seq>/<seq>.pkl …), or a WHAM / GVHMR / "
+        "TRAM output folder"
     )
 
 
