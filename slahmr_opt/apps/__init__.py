@@ -9,4 +9,20 @@ runs, so that ``slahmr-opt --help`` stays fast. :data:`COMMAND_MODULES` lists th
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ("bench_slahmr",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "synth",
+    "run",
+    "naive",
+    "eval",
+    "evaluate",
+    "render",
+    "export",
+    "bench",
+    "convert",
+    "body_info",
+    "bench_body",
+    "train_prior",
+    "eval_prior",
+    "bench_slahmr",
+)

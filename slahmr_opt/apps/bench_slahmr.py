@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from slahmr_opt.body import BodyModel
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.priors.vposer import load_vposer
     from slahmr_opt.solver import solve
     from slahmr_opt.synth.scene import make_scene

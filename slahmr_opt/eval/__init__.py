@@ -1,1 +1,2 @@
-"""Metrics (WHAM/GVHMR protocol) and benchmark tables."""
+"""Metrics (WHAM/GVHMR protocol), evaluation of estimates and metric tables (the benchmark runner
+is an application: slahmr_opt.apps.benchmark)."""

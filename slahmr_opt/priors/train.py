@@ -19,6 +19,10 @@ count written as a fraction of the run:
 
 Then the initial-state GMM is fitted by EM on canonical training frames. Training checkpoints
 atomically after every epoch and resumes from there.
+
+This module is the library part: the training loop and the held-out checks take their clips from
+a data source. The procedural clips (``slahmr_opt.synth.motion``) and the ``train-prior`` /
+``eval-prior`` jobs are applications: :mod:`slahmr_opt.apps.train_prior`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -39,7 +43,7 @@ from smplx.lbs import batch_rigid_transform
 from torch import Tensor
 from tqdm import tqdm
 
-from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic
+from slahmr_opt.files import write_bytes_atomic, write_json_atomic
 from slahmr_opt.priors.gmm import GaussianMixture, fit_gmm
 from slahmr_opt.priors.humor import (
     GMM_FILE,
@@ -72,26 +76,24 @@ from slahmr_opt.priors.state import (
     to_local,
     to_world,
 )
+from slahmr_opt.safe_load import load_torch
 
 __all__ = [
-    "EVAL_SEED",
+    "DataSource",
     "MotionData",
     "TrainConfig",
-    "build_motion_data",
-    "evaluate_prior",
+    "evaluate_prior_on",
     "fit_normalization",
     "format_prior_report",
+    "motion_data_from_clips",
     "override_train_config",
-    "train_prior",
+    "train_prior_on",
     "unfinished_config",
 ]
 
 CONFIG_FILE = "config.json"
 LOG_FILE = "train_log.jsonl"
 STATE_FILE = "train_state.pt"
-
-EVAL_SEED = 1_000_000_007
-"""First clip seed of the held-out evaluation set (training uses seeds below 10⁹)."""
 
 
 @dataclass
@@ -104,7 +106,8 @@ class TrainConfig:
         num_train_clips, num_val_clips: procedural clips (seeds ``seed·10⁶ + i`` and
             ``seed·10⁶ + 500000 + i``).
         clip_frames: frames per clip (30 fps).
-        kinds: motion kinds drawn (``slahmr_opt.synth.motion.MOTION_KINDS``).
+        kinds: motion kinds drawn (``slahmr_opt.synth.motion.MOTION_KINDS``; the data source
+            checks them).
         contacts: ``"reference"`` labels contacts with the original's rule
             (:func:`~slahmr_opt.priors.state.label_contacts`); ``"generator"`` uses the planted-foot
             labels of the procedural generator.
@@ -183,12 +186,8 @@ class TrainConfig:
                 f"clip_frames: expected at least window + 1 = {self.window + 1}, "
                 f"got {self.clip_frames}"
             )
-        from slahmr_opt.synth.motion import MOTION_KINDS
-
-        if not self.kinds or any(k not in MOTION_KINDS for k in self.kinds):
-            raise ValueError(
-                f"kinds: expected a non-empty subset of {MOTION_KINDS}, got {self.kinds}"
-            )
+        if not self.kinds:
+            raise ValueError(f"kinds: expected a non-empty tuple of motion kinds, got {self.kinds}")
         if self.contacts not in ("reference", "generator"):
             raise ValueError(
                 f"contacts: expected 'reference' or 'generator', got {self.contacts!r}"
@@ -340,21 +339,22 @@ class MotionData:
         return int(self.states.shape[1])
 
 
-def build_motion_data(
-    body, seeds: Sequence[int], num_frames: int, kinds: Sequence[str], contacts: str = "reference"
-) -> MotionData:
-    """Generate one procedural clip per seed and build its states (float32).
+DataSource = Callable[[Any, Sequence[int], int, Sequence[str], str], MotionData]
+"""``(body, seeds, num_frames, kinds, contacts) -> MotionData``: one clip of ``num_frames`` frames
+(30 fps) per seed, drawn from ``kinds``, contact labels as ``contacts`` asks (see
+:class:`TrainConfig`); e.g. ``slahmr_opt.apps.train_prior.build_motion_data``."""
+
+
+def motion_data_from_clips(body, clips: Sequence[Any], contacts: str = "reference") -> MotionData:
+    """Build the prior states (float32) of SMPL clips of equal length at 30 fps.
 
     Args:
-        body: the training body (the open stand-in by default).
-        seeds: one clip per seed (``slahmr_opt.synth.motion.random_clip``).
-        num_frames: T per clip, at 30 fps.
-        kinds: motion kinds to draw from.
+        body: the body the clips are posed on.
+        clips: objects with ``betas`` (10,), ``global_orient`` (T, 3),
+            ``body_pose`` (T, 23, 3), ``transl`` (T, 3), ``contacts`` (T, 9) and ``kind``
+            (e.g. ``slahmr_opt.synth.motion.MotionClip``).
         contacts: ``"reference"`` or ``"generator"`` (see :class:`TrainConfig`).
     """
-    from slahmr_opt.synth.motion import random_clip
-
-    clips = [random_clip(body, num_frames, int(s), kinds, fps=FPS) for s in seeds]
     dtype = body.joint_template0.dtype
 
     def stack(name: str) -> Tensor:
@@ -628,20 +628,22 @@ def unfinished_config(out_dir: str | os.PathLike) -> TrainConfig | None:
     state_path = Path(out_dir) / STATE_FILE
     if not state_path.is_file():
         return None
-    saved = torch.load(state_path, map_location="cpu", weights_only=True)
+    saved = load_torch(state_path, "training state")
     return TrainConfig.from_dict(json.loads(saved["config"]))
 
 
-def train_prior(
+def train_prior_on(
     out_dir: str | os.PathLike,
+    make_data: DataSource,
     config: TrainConfig | None = None,
     *,
     resume: bool = False,
     minutes: float | None = None,
     progress: bool = True,
     body=None,
+    trained_on: str = "",
 ) -> Path:
-    """Train the CVAE on procedural motion and write a prior folder.
+    """Train the CVAE on the clips of a data source and write a prior folder.
 
     Writes to ``out_dir``: ``humor_prior.pt`` (weights + widths), ``prior_gmm.npz`` (the
     initial-state GMM, the original's format), ``config.json`` (the :class:`TrainConfig`, the
@@ -650,6 +652,7 @@ def train_prior(
 
     Args:
         out_dir: the prior folder.
+        make_data: the clips (training and validation seeds of ``config``).
         config: the run (default :class:`TrainConfig`).
         resume: continue from ``train_state.pt`` if present, with the config stored there (a
             ``config`` given as well must match it).
@@ -658,6 +661,7 @@ def train_prior(
             ``config.json``); ``resume`` continues.
         progress: show tqdm progress bars.
         body: training body (default: the open stand-in).
+        trained_on: what the clips are, recorded in the weights' metadata.
 
     Returns:
         ``out_dir`` as a Path.
@@ -672,7 +676,7 @@ def train_prior(
     session_start = time.perf_counter()
     saved = None
     if resume and state_path.is_file():
-        saved = torch.load(state_path, map_location="cpu", weights_only=True)
+        saved = load_torch(state_path, "training state")
         stored = TrainConfig.from_dict(json.loads(saved["config"]))
         if config is not None and config.to_dict() != stored.to_dict():
             a, b = config.to_dict(), stored.to_dict()
@@ -687,8 +691,8 @@ def train_prior(
     body = body if body is not None else BodyModel.standin()
     t_data = time.perf_counter()
     train_seeds, val_seeds = _seeds(cfg)
-    data = build_motion_data(body, train_seeds, cfg.clip_frames, cfg.kinds, cfg.contacts)
-    val = build_motion_data(body, val_seeds, cfg.clip_frames, cfg.kinds, cfg.contacts)
+    data = make_data(body, train_seeds, cfg.clip_frames, cfg.kinds, cfg.contacts)
+    val = make_data(body, val_seeds, cfg.clip_frames, cfg.kinds, cfg.contacts)
     val_batch = _sample_windows(
         val, cfg.val_windows, cfg.window, torch.Generator().manual_seed(cfg.seed + 17)
     )
@@ -797,7 +801,7 @@ def train_prior(
     gmm, gmm_info = _fit_initial_gmm(data, cfg)
     gmm_seconds = time.perf_counter() - t_gmm
     meta = {
-        "trained_on": "procedural synthetic motion (slahmr_opt.synth.motion), not AMASS",
+        "trained_on": trained_on,
         "body": body.source,
         "epochs_done": int(json.loads(log_path.read_text().splitlines()[-1])["epoch"]) + 1
         if log_path.exists()
@@ -883,20 +887,19 @@ def _shuffled(states: PriorState, gen: torch.Generator) -> PriorState:
     )
 
 
-def evaluate_prior(
-    prior: MotionPrior | str | os.PathLike | None = None,
+def evaluate_prior_on(
+    prior: MotionPrior | str | os.PathLike | None,
+    data: MotionData,
     *,
-    num_clips: int = 48,
-    clip_frames: int = 90,
     sigmas: Sequence[float] = (0.01, 0.02, 0.05),
     rollout_steps: int = 300,
     rollout_samples: int = 16,
     pelvis_band: tuple[float, float] = (0.5, 1.3),
     seed: int = 0,
     timing: bool = False,
-    body=None,
 ) -> dict[str, Any]:
-    """Held-out checks of a prior on procedural clips it never saw (seeds from :data:`EVAL_SEED`).
+    """Held-out checks of a prior on clips it never saw (``data``; the procedural held-out set is
+    :func:`slahmr_opt.apps.train_prior.evaluate_prior`).
 
     - mean per-step −log p(z_t | s_{t−1}) at the posterior mean z_t, for clean clips, clips with
       Gaussian noise of each σ (metres) on joints and translation, and frame-shuffled clips;
@@ -908,13 +911,12 @@ def evaluate_prior(
 
     Args:
         prior: a :class:`MotionPrior`, a prior folder, or None for the shipped default.
-        num_clips, clip_frames: held-out clips and their length (30 fps).
+        data: the held-out clips (N clips × T frames, 30 fps).
         sigmas: jitter levels, metres.
         rollout_steps, rollout_samples: sampled roll-outs, each from a held-out clip's first state.
         pelvis_band: (low, high) pelvis-joint height above the floor, metres.
         seed: selects the held-out clips, the noise and the latent draws.
         timing: also time roll-outs (:func:`~slahmr_opt.priors.rollout.time_rollout`).
-        body: the body of the clips (default: the open stand-in).
 
     Returns:
         a JSON-ready dict: ``nll`` (name → mean per-step energy), ``ordering_holds``,
@@ -922,15 +924,9 @@ def evaluate_prior(
         ``samples_in_band``, ``in_band`` when all are, ``first_exit_step`` per sample (None when
         it stays inside), ``travel_m``) and ``timing``.
     """
-    from slahmr_opt.body import BodyModel
-
     mp = prior if isinstance(prior, MotionPrior) else load_prior(prior)
     model = mp.model.float().eval()
-    body = body if body is not None else BodyModel.standin()
-    seeds = [EVAL_SEED + 1000 * seed + i for i in range(num_clips)]
-    data = build_motion_data(
-        body, seeds, clip_frames, ("walk", "jog", "turn", "side_step", "idle", "stop_start")
-    )
+    num_clips, clip_frames = data.num_clips, data.num_frames
     gen = torch.Generator().manual_seed(seed + 3)
     offset = data.pelvis_offset
     report: dict[str, Any] = {

@@ -34,6 +34,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from slahmr_opt.errors import InputError, UnsafeFileError
+from slahmr_opt.safe_load import load_torch
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -223,23 +226,23 @@ def _locate(path: Path) -> tuple[str, Path, Path | None]:
         pts = sorted(snaps.glob("*.pt")) if snaps.is_dir() else []
         ckpts = sorted(snaps.glob("*.ckpt")) if snaps.is_dir() else []
         if not pts and not ckpts:
-            raise ValueError(
+            raise InputError(
                 f"{path}: no VPoser weights: expected snapshots/*.pt (VPoser v1.0, the folder "
                 "vposer_v1_0 that SLAHMR uses) or snapshots/*.ckpt (VPoser V02_05)"
             )
         if pts and ckpts:
-            raise ValueError(
+            raise InputError(
                 f"{path}: snapshots/ holds both .pt and .ckpt files; pass the one to use"
             )
         weights = _latest(pts or ckpts)
     else:
-        raise FileNotFoundError(f"{path}: no such VPoser folder or file")
+        raise InputError(f"{path}: no such VPoser folder or file")
     if weights.suffix == ".pt":
         version, pattern = "v1", "*.ini"
     elif weights.suffix == ".ckpt":
         version, pattern = "v2", "*.yaml"
     else:
-        raise ValueError(
+        raise InputError(
             f"{weights}: expected a VPoser v1 snapshot (.pt) or a V02_05 checkpoint (.ckpt)"
         )
     settings = sorted(folder.glob(pattern))
@@ -254,7 +257,7 @@ def _read_v1_settings(path: Path) -> dict[str, object]:
     try:
         parser.read(path)
     except configparser.Error as err:
-        raise ValueError(f"{path}: not a readable VPoser settings file ({err})") from err
+        raise InputError(f"{path}: not a readable VPoser settings file ({err})") from err
     values: dict[str, str] = {}
     for section in parser.sections():
         values.update(parser.items(section))
@@ -264,7 +267,7 @@ def _read_v1_settings(path: Path) -> dict[str, object]:
             try:
                 out[key] = ast.literal_eval(values[key].strip())
             except (ValueError, SyntaxError) as err:
-                raise ValueError(f"{path}: {key} = {values[key]!r} is not a literal") from err
+                raise InputError(f"{path}: {key} = {values[key]!r} is not a literal") from err
     return out
 
 
@@ -298,25 +301,26 @@ def _inert_stub(qualified: str) -> type:
 
 
 def _load_tensors(path: Path) -> object:
-    """``torch.load(weights_only=True)``; classes a Lightning checkpoint names besides tensors
-    (callback types, hyper-parameter dicts) are read as inert stubs, never imported."""
+    """``safe_load.load_torch`` (``weights_only=True``). A Lightning checkpoint also names
+    classes besides tensors (callback types, hyper-parameter dicts): for a ``.ckpt`` refused for
+    that, the read is repeated, still with ``weights_only=True``, with those names bound to inert
+    stubs, so that nothing is imported or run."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as first:  # refused: see which globals the file names
+        return load_torch(path, "VPoser checkpoint")
+    except UnsafeFileError:
         getter = getattr(torch.serialization, "get_unsafe_globals_in_checkpoint", None)
         if getter is None or path.suffix != ".ckpt":
-            raise ValueError(
-                f"{path}: the safe loader (weights_only=True) refused the file: {first}"
-            ) from first
-        try:
-            names = getter(path)
-            stubs = [(_inert_stub(n), n) for n in names]
-            with torch.serialization.safe_globals(stubs):
-                return torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:
-            raise ValueError(
-                f"{path}: the safe loader (weights_only=True) could not read the file: {err}"
-            ) from err
+            raise
+    try:
+        names = getter(path)
+        stubs = [(_inert_stub(n), n) for n in names]
+        with torch.serialization.safe_globals(stubs):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise UnsafeFileError(
+            f"{path}: the safe loader (weights_only=True) could not read this Lightning "
+            f"checkpoint ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+        ) from None
 
 
 def _check_settings(
@@ -328,31 +332,31 @@ def _check_settings(
     expect = {"num_neurons": neurons, "latentD": latent}
     for key, value in expect.items():
         if key in values and values[key] != value:
-            raise ValueError(
+            raise InputError(
                 f"{settings}: {key} = {values[key]!r} but the weights have {key} = {value}"
             )
     shape = values.get("data_shape")
     if shape is not None and list(shape) != [1, NUM_POSE_JOINTS, 3]:  # type: ignore[arg-type]
-        raise ValueError(f"{settings}: data_shape = {shape!r}, VPoser here needs [1, 21, 3]")
+        raise InputError(f"{settings}: data_shape = {shape!r}, VPoser here needs [1, 21, 3]")
 
 
 def _state_dict_of(version: str, raw: object, path: Path) -> dict[str, Tensor]:
     if version == "v1":
         if not isinstance(raw, Mapping) or not all(isinstance(v, Tensor) for v in raw.values()):
-            raise ValueError(
+            raise InputError(
                 f"{path}: expected a VPoser v1 state dict (name → tensor, as vposer_smpl.py:376 "
                 f"saves it), got {type(raw).__name__}"
             )
         return dict(raw)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("state_dict"), Mapping):
-        raise ValueError(
+        raise InputError(
             f"{path}: expected a Lightning checkpoint with a 'state_dict' entry "
             f"(VPoser V02_05), got {sorted(raw)[:8] if isinstance(raw, Mapping) else type(raw)}"
         )
     sd = raw["state_dict"]
     inner = {k[len(V2_PREFIX) :]: v for k, v in sd.items() if k.startswith(V2_PREFIX)}
     if not inner:
-        raise ValueError(f"{path}: no '{V2_PREFIX}*' tensors in state_dict (VPoser V02_05)")
+        raise InputError(f"{path}: no '{V2_PREFIX}*' tensors in state_dict (VPoser V02_05)")
     return inner
 
 
@@ -366,10 +370,9 @@ def load_vposer(path: str | os.PathLike, dtype: torch.dtype = torch.float32) -> 
         dtype: float dtype of the returned network.
 
     Raises:
-        FileNotFoundError: no such path.
-        ValueError: no weights, a file the safe loader refuses, missing or unexpected tensors,
+        InputError: no such path, no weights, missing or unexpected tensors,
             wrong shapes, or settings that contradict the weights (the message names the file
-            and the keys).
+            and the keys); ``UnsafeFileError`` (an InputError) for a file that refers to code.
     """
     path = Path(path)
     version, weights, settings = _locate(path)
@@ -379,7 +382,7 @@ def load_vposer(path: str | os.PathLike, dtype: torch.dtype = torch.float32) -> 
         values = _read_v1_settings(settings) if version == "v1" else _read_v2_settings(settings)
     mu = state.get("bodyprior_enc_mu.weight" if version == "v1" else "encoder_net.8.mu.weight")
     if not isinstance(mu, Tensor) or mu.ndim != 2:
-        raise ValueError(f"{weights}: no encoder mean layer ({version}); not a VPoser {version}")
+        raise InputError(f"{weights}: no encoder mean layer ({version}); not a VPoser {version}")
     latent, neurons = int(mu.shape[0]), int(mu.shape[1])
     _check_settings(settings, values, neurons, latent)
     expected = vposer_expected_shapes(version, neurons, latent)
@@ -399,7 +402,7 @@ def load_vposer(path: str | os.PathLike, dtype: torch.dtype = torch.float32) -> 
             parts.append(f"unexpected {unexpected[:6]}{' …' if len(unexpected) > 6 else ''}")
         if wrong:
             parts.append(f"wrong shapes {wrong[:4]}")
-        raise ValueError(
+        raise InputError(
             f"{weights}: not a VPoser {version} with {neurons} neurons and latent {latent}: "
             + "; ".join(parts)
         )

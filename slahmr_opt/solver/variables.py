@@ -241,13 +241,14 @@ def initial_alpha(scene: Scene, body: BodyModel, init: InitConfig) -> float:
     return float(init.alpha)
 
 
-def shift_cameras(scene: Scene, init: InitConfig) -> Scene:
+def shift_cameras(scene: Scene, init: InitConfig, track_ids: list[str] | None = None) -> Scene:
     """The scene with the original loader's camera shift applied (``init.camera_shift``).
 
     The original reads ``cameras.npz`` and sets ``cam_t ← cam_t + cam_t[s] − ε`` for every frame,
     s the first frame of the problem and ε ~ N(0, σ²) a 3-vector (data/dataset.py:325-327; σ =
     0.1, unseeded). Here ε is drawn with ``init.camera_noise_seed`` and σ = ``init.camera_noise``
-    (0 = no noise). Static cameras are not shifted (the original builds identity cameras).
+    (0 = no noise). Static cameras are not shifted (the original builds identity cameras). s is
+    the first frame of the tracks ``track_ids`` (default: every track with SMPL estimates).
 
     Returns:
         ``scene`` itself when nothing changes, else a copy with new cameras.
@@ -255,7 +256,8 @@ def shift_cameras(scene: Scene, init: InitConfig) -> Scene:
     cams = scene.cameras
     if cams.is_static or (init.camera_shift == "none" and init.camera_noise == 0):
         return scene
-    frame0 = min((t.start for t in scene.tracks if t.has_smpl), default=0)
+    fitted = [t for t in scene.tracks if (t.track_id in track_ids if track_ids else t.has_smpl)]
+    frame0 = min((t.start for t in fitted), default=0)
     shift = cams.t[frame0].copy() if init.camera_shift == "first" else np.zeros(3)
     if init.camera_noise > 0:
         rng = np.random.default_rng(init.camera_noise_seed)

@@ -30,6 +30,7 @@ import pytest
 import roma
 import torch
 
+from slahmr_opt.errors import InputError, UnsafeFileError
 from slahmr_opt.priors.vposer import VPoser, load_vposer, six_d_to_rotmat
 
 N, D, J = 512, 32, 21
@@ -370,11 +371,11 @@ def test_refuses_pickled_code_and_empty_folders(tmp_path):
     (folder / "snapshots").mkdir(parents=True)
     with pytest.raises(ValueError, match="no VPoser weights"):
         load_vposer(folder)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InputError, match="no such VPoser"):
         load_vposer(tmp_path / "nowhere")
     # a pickle that would call a function on load is refused by the safe loader
     torch.save({"x": np.float64(1.0), "f": os.getcwd}, folder / "snapshots" / "TR00_E001.pt")
-    with pytest.raises(ValueError, match="safe loader"):
+    with pytest.raises(UnsafeFileError, match="not loaded"):
         load_vposer(folder)
 
 

@@ -70,7 +70,7 @@ def test_eval_prior_prints_the_report_and_writes_json(tiny_prior, tmp_path, caps
 
 
 def test_eval_prior_exit_status_is_one_when_the_ordering_fails(tiny_prior, monkeypatch, capsys):
-    import slahmr_opt.priors.train as train
+    import slahmr_opt.apps.train_prior as train
 
     real = train.evaluate_prior
 

@@ -6,13 +6,15 @@ results under the output folder.
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
+if TYPE_CHECKING:  # imported where used, so that ``slahmr-opt --help`` stays fast
+    import torch
 
-from slahmr_opt.body import BodyModel
+    from slahmr_opt.body import BodyModel
 
 
 def walking_pose(num_body_joints: int = 23) -> torch.Tensor:
@@ -21,6 +23,8 @@ def walking_pose(num_body_joints: int = 23) -> torch.Tensor:
     Left leg forward, right leg back with a bent knee, arms swinging opposite to the legs.
     Indices are SMPL joints minus one (body_pose excludes the pelvis).
     """
+    import torch
+
     pose = torch.zeros(num_body_joints, 3)
 
     def set_(joint: int, rotvec: tuple[float, float, float]) -> None:
@@ -44,6 +48,9 @@ def body_demo(out: Path) -> dict:
     Returns:
         a summary dict (also printed).
     """
+    import torch
+
+    from slahmr_opt.body import BodyModel
     from slahmr_opt.body.benchmark import time_body_paths
     from slahmr_opt.vis.mesh_plot import meshes_to_png
 
@@ -95,9 +102,11 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
     Writes ``out/scene`` (the scene folder with gt.npz), one result folder per method under
     ``out/results`` and ``out/metrics.json``; prints the metric table.
     """
+    import numpy as np
+
     from slahmr_opt.eval.evaluate import evaluate_estimate
     from slahmr_opt.eval.metrics import format_table
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.io.results import save_estimate
     from slahmr_opt.io.scene_folder import load_ground_truth, load_scene
     from slahmr_opt.result import WorldEstimate
@@ -178,6 +187,7 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
         f"result folder: {run_dir} (load it with slahmr_opt.load_result); plot: "
         f"{run_dir / 'trajectory.png'}"
     )
+    views_demo(run_dir, scene, body)
     print(format_table(rows))
     write_json_atomic(
         out / "metrics.json", {"scene": str(scene_dir), "true_alpha": gt.alpha, "rows": rows}
@@ -186,8 +196,42 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
     return rows
 
 
+def views_demo(run_dir: Path, scene, body: BodyModel, frames: tuple[int, int] = (0, 60)) -> None:
+    """Write a short overlay video (passes smooth and motion side by side, with the input
+    keypoints) and a GLB of the result next to its plot."""
+    from slahmr_opt.export import export_glb
+    from slahmr_opt.vis.overlay import OverlayConfig, render_overlay
+
+    start = time.perf_counter()
+    video = render_overlay(
+        run_dir,
+        run_dir / "overlay.mp4",
+        scene=scene,
+        body=body,
+        passes="smooth,motion",
+        frames=frames,
+        config=OverlayConfig(keypoints=True, max_width=480),
+        progress=False,
+    )
+    print(
+        f"overlay video (frames {frames[0]}–{frames[1] - 1}, smooth | motion): {video} "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+    start = time.perf_counter()
+    try:
+        glb = export_glb(run_dir, run_dir, body=body)
+    except ValueError as exc:  # pygltflib is an optional extra
+        print(f"GLB skipped: {exc}")
+        return
+    print(f"GLB (skinned people, floor, camera): {glb} ({time.perf_counter() - start:.1f} s)")
+
+
 def run_demo(out: Path) -> int:
     """Run the demo into ``out``; returns a process exit code."""
+    import torch
+
+    from slahmr_opt.body import BodyModel
+
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     start = time.perf_counter()
@@ -195,3 +239,13 @@ def run_demo(out: Path) -> int:
     scene_demo(out, BodyModel.standin())
     print(f"\ndemo finished in {time.perf_counter() - start:.1f} s; everything is under {out}")
     return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    return run_demo(Path(args.out))
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="run the end-to-end demo on built-in data and write results")
+    p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
+    p.set_defaults(func=_cmd_demo)

@@ -1,0 +1,65 @@
+"""``slahmr-opt eval``: score a result folder against a synthetic scene's ground truth."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.eval.evaluate import evaluate_estimate
+    from slahmr_opt.eval.metrics import format_table
+    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.io.results import load_estimate
+    from slahmr_opt.io.scene_folder import load_ground_truth
+
+    estimate = load_estimate(args.result)
+    gt = load_ground_truth(args.gt)
+    body = BodyModel.resolve(args.body)
+    report = evaluate_estimate(
+        estimate.people,
+        gt,
+        body,
+        alpha=estimate.alpha,
+        cameras=estimate.cameras,
+        floor=estimate.floor,
+        with_pve=args.pve,
+        root_source=args.root_source,
+        tail=args.tail,
+    )
+    summary = report.summary()
+    print(format_table({estimate.method: summary}))
+    if args.json:
+        write_json_atomic(
+            args.json,
+            {
+                "result": str(args.result),
+                "gt": str(args.gt),
+                "method": estimate.method,
+                "metrics": summary,
+            },
+        )
+        print(f"wrote {args.json}")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("eval", help="score a result folder against a synthetic scene's gt.npz")
+    p.add_argument("result", help="result folder")
+    p.add_argument("--gt", required=True, help="gt.npz or the scene folder holding it")
+    p.add_argument("--json", default=None, help="also write the metrics to this JSON file")
+    p.add_argument("--pve", action="store_true", help="also compute PVE (full meshes)")
+    p.add_argument(
+        "--root-source",
+        default="pelvis",
+        choices=["pelvis", "transl"],
+        help="root used by RTE (GVHMR/TRAM: pelvis; WHAM: transl)",
+    )
+    p.add_argument(
+        "--tail",
+        default="gvhmr",
+        choices=["gvhmr", "wham", "tram"],
+        help="how the last partial 100-frame chunk is handled",
+    )
+    p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
+    p.set_defaults(func=_cmd_eval)
