@@ -16,7 +16,8 @@ class WorldEstimate:
 
     Attributes:
         people: world SMPL motion per track (metric, SLAM world frame).
-        alpha: world scale used (metres per SLAM unit).
+        alpha: world scale used (metres per SLAM unit). Positive, except that the ``slahmr``
+            preset optimises α itself as the original does, and it can end at or below 0.
         cameras: the SLAM cameras (world→camera, SLAM units); metric ones are ``t·alpha``.
         fps: frame rate, Hz.
         floor: ``(up normal (3,), offset d)`` of the plane ``n·x = d``, or None if not estimated.
@@ -33,10 +34,8 @@ class WorldEstimate:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not np.isfinite(self.alpha) or self.alpha <= 0:
-            raise ValueError(
-                f"WorldEstimate: alpha must be a finite positive number, got {self.alpha}"
-            )
+        if not np.isfinite(self.alpha):
+            raise ValueError(f"WorldEstimate: alpha must be a finite number, got {self.alpha}")
         if self.fps <= 0:
             raise ValueError(f"WorldEstimate: fps must be > 0, got {self.fps}")
         ids = [p.track_id for p in self.people]

@@ -52,10 +52,19 @@ where fitting all of them is rarely wanted; smaller spaces (SMPL 1.0: 10, SMPL-H
 whole."""
 
 
+SMPLX_EXPRESSION_SPACE = 100
+"""Expression columns that follow the 300 shape columns of a full SMPL-X file."""
+
+
 def file_num_betas(data: Mapping[str, Any], model_type: str) -> int:
-    """Shape directions a model file holds (SMPL-X: its 300 shape columns, not expressions)."""
+    """Shape directions a model file holds. SMPL-X files put expressions after the shape
+    columns: a full file has 300 shape + 100 expression columns, a smaller one 10 + 10 (smplx's
+    own reading, ``SMPLX.__init__``)."""
     available = int(np.asarray(data["shapedirs"]).shape[-1])
-    return min(available, SMPLX_SHAPE_SPACE) if model_type == "smplx" else available
+    if model_type != "smplx":
+        return available
+    full = available >= SMPLX_SHAPE_SPACE + SMPLX_EXPRESSION_SPACE
+    return SMPLX_SHAPE_SPACE if full else min(available, 10)
 
 
 def default_num_betas(available: int) -> int:

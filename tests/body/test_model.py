@@ -231,6 +231,13 @@ def test_default_betas_of_each_family(tmp_path):
         path = tmp_path / f"{model_type}.npz"
         np.savez(path, **random_model_data(model_type))
         assert BodyModel.from_file(path).num_betas == expected
+    # a small SMPL-X file (10 shape + 10 expression columns, smplx's layout) has 10 betas
+    small = random_model_data("smplx")
+    small["shapedirs"] = small["shapedirs"][..., :20]
+    np.savez(tmp_path / "small_smplx.npz", **small)
+    assert BodyModel.from_file(tmp_path / "small_smplx.npz").num_betas == 10
+    with pytest.raises(ValueError, match="num_betas=11, the file has 1..10"):
+        BodyModel.from_file(tmp_path / "small_smplx.npz", num_betas=11)
     assert BodyModel.standin().num_betas == 10
     with pytest.raises(ValueError, match="num_betas=16"):
         BodyModel.resolve(None, num_betas=16)

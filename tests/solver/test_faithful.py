@@ -135,6 +135,11 @@ def test_alpha_is_optimised_itself_and_may_cross_zero():
 
     obj = PassObjective(data, b, cfg2, cfg2.smooth, build_pose_prior(cfg2, data), v)
     assert all(torch.isfinite(t) for t in obj.terms(v).values())
+    # results and estimates carry such an α (cameras scaled by it, as the original's cam_t)
+    from slahmr_opt.result import WorldEstimate
+
+    est = WorldEstimate(people=[], alpha=-0.5, cameras=s.cameras, fps=s.fps)
+    assert est.alpha == -0.5
 
 
 def test_discarded_betas_read_the_estimate_as_a_zero_shape_body():
