@@ -67,7 +67,7 @@ from slahmr_opt.solver.floor_plane import (
     up_from_camera_rotations,
 )
 from slahmr_opt.solver.stages import PassObjective
-from slahmr_opt.solver.variables import ProblemData, Variables, alpha_of
+from slahmr_opt.solver.variables import ProblemData, Variables, alpha_of, decoded_body_pose
 
 FOOT_LANDMARKS = tuple(
     NUM_SOURCE_BODY_JOINTS + LANDMARK_NAMES.index(n)
@@ -289,7 +289,9 @@ class MotionProblem:
             out.update(
                 root_orient=previous.root_orient.detach().clone(),
                 trans=previous.trans.detach().clone(),
-                body_pose=previous.body_pose.detach().clone(),
+                body_pose=decoded_body_pose(previous.body_pose, previous.latent_pose, self.vposer)
+                .detach()
+                .clone(),
             )
             self.trans_frame = previous.trans_frame
             return out

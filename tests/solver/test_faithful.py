@@ -313,3 +313,15 @@ def test_fast_rollout_leaves_every_energy_value_unchanged():
         assert got.keys() == ref.keys()
         for k in ref:
             assert got[k] == pytest.approx(ref[k], rel=1e-9, abs=1e-9), (H, k)
+
+
+def test_collocation_starts_from_the_decoded_pose_with_a_vposer():
+    s, _ = scene()
+    vp = random_vposer()
+    cfg = preset("fast")
+    b = body()
+    data = batch_scene(s, solver_tracks(s), b, cfg.reprojection)
+    v = init_variables(s, b, data, cfg.init, 1.0, vposer=vp)
+    problem = MotionProblem(data, b, cfg, cfg.motion, load_default_prior(), v, s.fps, vposer=vp)
+    expected = decoded_body_pose(v.body_pose, v.latent_pose, vp)
+    torch.testing.assert_close(problem.variables["body_pose"], expected)
