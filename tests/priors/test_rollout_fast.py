@@ -173,10 +173,15 @@ def test_rotation_update_is_the_exponential_map():
     torch.testing.assert_close(E, roma.rotvec_to_rotmat(d), atol=1e-12, rtol=0)
 
 
-@pytest.mark.parametrize("heading_epsilon", [False, True])
-def test_hand_written_rollout_gradient(model, body64, turning, heading_epsilon):
+@pytest.mark.parametrize(
+    "heading_epsilon, fast_mode",
+    [(False, True), (True, True)]
+    + [pytest.param(h, False, marks=pytest.mark.slow) for h in (False, True)],
+)
+def test_hand_written_rollout_gradient(model, body64, turning, heading_epsilon, fast_mode):
     """The roll-out loop's written-out backward (decoder and state update, ``_RolloutFn``)
-    against finite differences, both heading forms."""
+    against finite differences, both heading forms (random projections by default; every
+    entry in the slow run)."""
     from slahmr_opt.priors.rollout_fast import _RolloutFn
 
     fast = SequentialRollout(model)
@@ -201,4 +206,4 @@ def test_hand_written_rollout_gradient(model, body64, turning, heading_epsilon):
             + tau.square().sum()
         )
 
-    assert torch.autograd.gradcheck(fn, (v0, orows, zcat), eps=1e-6, atol=1e-5)
+    assert torch.autograd.gradcheck(fn, (v0, orows, zcat), eps=1e-6, atol=1e-5, fast_mode=fast_mode)
