@@ -16,6 +16,19 @@ from collections.abc import Sequence
 from slahmr_opt.apps import COMMAND_MODULES
 
 
+class _Version(argparse.Action):
+    """``--version``: the package version, looked up only when asked (keeps ``--help`` fast)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, **kw):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import slahmr_opt
+
+        print(f"slahmr-opt {slahmr_opt.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slahmr-opt",
@@ -23,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and SLAM cameras (a fast reimplementation of the SLAHMR optimizer).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:  # subcommands that live in slahmr_opt/apps/
         importlib.import_module(f"slahmr_opt.apps.{name}").register(sub)

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from slahmr_opt.reprs import short_repr
+
 __all__ = [
     "FREE_VARIABLES",
     "PASS_NAMES",
@@ -91,6 +93,8 @@ class LBFGSConfig:
         tolerance_change: stop an outer step when the energy or step changes less than this.
     """
 
+    __repr__ = short_repr
+
     lr: float = 1.0
     max_iter: int = 20
     max_eval: int = 0
@@ -123,6 +127,8 @@ class EnergyWeights:
         shape_prior: shape prior per frame: the term is ``shape_prior · T · Σ‖β‖²`` (§4).
     """
 
+    __repr__ = short_repr
+
     joints2d: float = 0.001
     joints3d_smooth: float = 1.0
     joints3d_accel: float = 0.0
@@ -145,6 +151,8 @@ class PassConfig:
         weights: energy weights.
         optimizer: LBFGS settings.
     """
+
+    __repr__ = short_repr
 
     iterations: int
     free: tuple[str, ...]
@@ -186,6 +194,8 @@ class MotionWeights:
         joints3d_accel: collocation only: world joint acceleration (as in pass 2).
     """
 
+    __repr__ = short_repr
+
     joints2d: float = 0.001
     pose_prior: float = 0.04
     shape_prior: float = 0.05
@@ -223,6 +233,8 @@ class MotionPassConfig:
         weights: energy weights.
         optimizer: LBFGS settings.
     """
+
+    __repr__ = short_repr
 
     iterations: int = 10000
     method: str = "rollout"
@@ -278,6 +290,8 @@ class ReprojectionConfig:
         ignore_joints: BODY_25 indices given weight 0 (the original ignores the neck, 1).
     """
 
+    __repr__ = short_repr
+
     sigma: float = 100.0
     conf_threshold: float = 0.4
     hip_adjust: bool = True
@@ -309,6 +323,8 @@ class PosePriorConfig:
         limit_weight: weight of the joint-limit penalty, per rad² of violation.
     """
 
+    __repr__ = short_repr
+
     pull_scale: float = 0.1
     pull_robust: float = 3.0
     limit_weight: float = 1000.0
@@ -337,6 +353,8 @@ class InitConfig:
             ``trans_frame = "camera"`` only the smoothness terms depend on α, quadratically).
             ``"profile"`` requires ``trans_frame = "camera"``.
     """
+
+    __repr__ = short_repr
 
     alpha: str | float = "one"
     betas: str = "estimate"
@@ -370,6 +388,8 @@ class NaNPolicy:
         max_failures: failures tolerated per pass.
         lr_factor: factor applied to the LBFGS ``lr`` after each failure, in (0, 1).
     """
+
+    __repr__ = short_repr
 
     max_failures: int = 3
     lr_factor: float = 0.5
@@ -414,6 +434,8 @@ class SolverConfig:
         smooth: pass 2 (+ body pose, shape, world scale).
         motion: pass 3 (motion prior, skate, contacts, ground plane).
     """
+
+    __repr__ = short_repr
 
     preset: str = "slahmr"
     dtype: str = "float32"

@@ -22,13 +22,14 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.scene import (
     NUM_CONTACT_JOINTS,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAMERAS_FILE",
+    "HISTORY_FILE",
     "LOG_FILE",
     "PASSES_DIR",
     "PLOT_FILE",
@@ -67,6 +69,7 @@ CAMERAS_FILE = "cameras.npz"
 WORLD_RESULTS_FILE = "world_results.npz"
 PASSES_DIR = "passes"
 LOG_FILE = "log.txt"
+HISTORY_FILE = "energy_history.json"
 PLOT_FILE = "trajectory.png"
 
 KIND_ESTIMATE = "estimate"
@@ -458,6 +461,7 @@ def save_result(
     plot: Callable[[WorldEstimate, Path], object] | None = None,
     log_text: str | None = None,
     body: BodyModel | None = None,
+    log_file: str | os.PathLike | None = None,
 ) -> Path:
     """Write a solver run into the result folder ``out_dir`` (docs/formats.md, "Result folder").
 
@@ -479,6 +483,9 @@ def save_result(
             ``plot(estimate, path)`` (e.g. :func:`slahmr_opt.vis.trajectory.trajectory_plotter`;
             io does not import the drawing code); None for no picture.
         log_text: written to ``log.txt`` when given.
+        log_file: a log the run already wrote inside the folder (path relative to it, e.g.
+            ``logs/run-<time>.log``, appended as the run went); recorded in ``scene.json``
+            (``files.log``) in place of ``log_text``.
         body: :class:`~slahmr_opt.body.BodyModel` the run used: its rest pelvis ``J(β)[0]``
             moves SMPL parameters into the floor frame (default: the stand-in body, as
             :func:`slahmr_opt.solve`).
@@ -545,6 +552,14 @@ def save_result(
     if log_text is not None:
         write_bytes_atomic(folder / LOG_FILE, str(log_text).encode("utf-8"))
         files["log"] = LOG_FILE
+    if log_file is not None:
+        rel = Path(log_file)
+        if rel.is_absolute() or not (folder / rel).is_file():
+            raise ValueError(f"log_file: expected a file inside {folder}, got {log_file}")
+        files["log"] = rel.as_posix()
+    histories = {name: p.history for name, p in result.passes.items()}
+    write_json_atomic(folder / HISTORY_FILE, _jsonable(histories))
+    files["energy_history"] = HISTORY_FILE
     if plot is not None:
         plot(final, folder / PLOT_FILE)
         files["plot"] = PLOT_FILE
@@ -585,6 +600,7 @@ def save_result(
         "skipped_tracks": result.skipped_tracks,
         "config": summary["config"],
         "timings": summary["timings"],
+        "timings_cover": summary["timings_cover"],
         "passes": {
             name: {**s, "folder": f"{PASSES_DIR}/{name}"} for name, s in summary["passes"].items()
         },
@@ -606,7 +622,12 @@ class LoadedResult:
         floor_transform: (4, 4) world→floor-aligned rigid transform, or None without a floor.
         observed: person id → (T_i,) bool mask of frames with 2D evidence.
         contacts: person id → (T_i, 9) contact probabilities, or None.
+        history: pass name → energy term (and ``"total"``) → (steps + 1,) weighted energy at the
+            start and after every outer step (``energy_history.json``; empty for folders written
+            before it existed).
     """
+
+    __repr__ = short_repr
 
     estimate: WorldEstimate
     passes: dict[str, WorldEstimate]
@@ -614,6 +635,7 @@ class LoadedResult:
     floor_transform: np.ndarray | None
     observed: dict[str, np.ndarray]
     contacts: dict[str, np.ndarray | None]
+    history: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 _RUN_JSON_FIELDS = (
@@ -723,4 +745,31 @@ def load_result(path: str | os.PathLike) -> LoadedResult:
         floor_transform=floor_T,
         observed=observed,
         contacts=contacts,
+        history=_read_history(folder),
     )
+
+
+def _read_history(folder: Path) -> dict[str, dict[str, np.ndarray]]:
+    """The energy histories of ``folder``'s ``energy_history.json`` ({} when absent)."""
+    path = folder / HISTORY_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected an object pass → term → list of numbers")
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, terms in data.items():
+        if not isinstance(terms, dict):
+            raise ValueError(f"{path}: field {name!r}: expected an object term → list of numbers")
+        out[name] = {}
+        for term, values in terms.items():
+            try:
+                out[name][term] = np.asarray(values, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{path}: field {name}.{term}: expected a list of numbers ({exc})"
+                ) from exc
+    return out

@@ -21,6 +21,7 @@ from torch import Tensor
 
 from slahmr_opt.io.atomic import write_npz_atomic
 from slahmr_opt.priors.state import GMM_DIM, PriorState, canonical_frame, gmm_features, to_local
+from slahmr_opt.reprs import short_repr
 
 __all__ = ["GaussianMixture", "fit_gmm", "initial_state_energy"]
 
@@ -36,6 +37,8 @@ class GaussianMixture:
         means: (K, D).
         covariances: (K, D, D) symmetric positive definite.
     """
+
+    __repr__ = short_repr
 
     weights: Tensor
     means: Tensor
