@@ -46,12 +46,14 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return repr(value) if len(value) <= MAX_TEXT else repr(value[: MAX_TEXT - 3] + "...")
     if isinstance(value, (list, tuple)):
+        kinds = sorted({type(v).__name__ for v in value})
+        if value and all(dataclasses.is_dataclass(v) for v in value):
+            return f"[{len(value)} × {'/'.join(kinds)}]"
         text = "[" + ", ".join(describe(v) for v in value) + "]"
         if isinstance(value, tuple):
             text = "(" + text[1:-1] + ("," if len(value) == 1 else "") + ")"
         if len(text) <= MAX_TEXT:
             return text
-        kinds = sorted({type(v).__name__ for v in value})
         return f"[{len(value)} × {'/'.join(kinds)}]"
     if isinstance(value, dict):
         keys = ", ".join(str(k) for k in value)
