@@ -43,6 +43,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line for an exception that ended a command: what failed, on which file or argument.
+
+    Errors about the user's files and arguments (:class:`~slahmr_opt.errors.InputError`,
+    ValueError) already name the file and field; operating-system errors (a folder that cannot be
+    written, a full disk, a missing file) are turned into a sentence naming the path; anything
+    else is reported as an internal error with its type, and ``-v`` shows the traceback.
+    """
+    import errno
+
+    if isinstance(exc, (ValueError, LookupError)) and not isinstance(exc, UnicodeError):
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, OSError):
+        path = exc.filename or ""
+        reasons = {
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is exceeded",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "operation not permitted",
+            errno.EROFS: "the file system is read-only",
+            errno.ENOENT: "no such file or folder",
+            errno.ENOTDIR: "a part of the path is a file, not a folder",
+            errno.EISDIR: "is a folder, expected a file",
+            errno.EEXIST: "already exists",
+        }
+        reason = reasons.get(exc.errno, exc.strerror or type(exc).__name__)
+        return f"{path}: {reason}" if path else f"{reason} ({exc})"
+    if isinstance(exc, MemoryError):
+        return "out of memory (try fewer frames or people per run, or --device cpu)"
+    text = str(exc).strip().splitlines()
+    detail = f": {text[0]}" if text else ""
+    return f"internal error ({type(exc).__name__}{detail}); rerun with -v for the traceback"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -55,11 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except ValueError as exc:  # bad input: a clear message, not a traceback
+    except KeyboardInterrupt:
+        print("interrupted (rerun the same command to resume)", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure is one clear line, never a traceback
         if args.verbose:
             raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        internal = not isinstance(exc, (ValueError, LookupError, OSError, MemoryError))
+        return 1 if internal else 2
 
 
 if __name__ == "__main__":

@@ -211,7 +211,9 @@ class Result:
         cameras: the scene's SLAM cameras (world→camera, SLAM units).
         fps: frame rate (Hz).
         scene_name: the scene's name.
-        skipped_tracks: ids of tracks without SMPL estimates (not fitted).
+        skipped_tracks: ids of the tracks that were not fitted.
+        dropped_tracks: why each of them was not fitted (``{"track_id", "reason"}``), including
+            those the reader left out (``scene.provenance["dropped_tracks"]``).
         events: every non-finite event of every pass.
         timings: seconds per pass, ``"total"`` (their sum) and ``"this_run"``. A pass resumed
             from a checkpoint counts the time of every run that worked on it (a pass that was
@@ -232,6 +234,7 @@ class Result:
     fps: float
     scene_name: str = "scene"
     skipped_tracks: list[str] = field(default_factory=list)
+    dropped_tracks: list[dict[str, str]] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -322,5 +325,6 @@ class Result:
             "timings_cover": TIMINGS_COVER,
             "events": self.events,
             "skipped_tracks": self.skipped_tracks,
+            "dropped_tracks": self.dropped_tracks,
             "config": self.config,
         }

@@ -58,6 +58,24 @@ NUM_CONTACT_JOINTS = len(CONTACT_JOINTS)
 ROTATION_TOLERANCE = 1e-4
 """Largest accepted ``|RᵀR − I|`` entry and ``|det R − 1|`` for a camera rotation."""
 
+# Physical ranges checked on construction: values outside them are not measurements but a wrong
+# unit, a wrong field or a corrupt file, and fitting them would only produce an absurd result.
+MAX_DISTANCE_M = 1000.0
+"""Largest accepted ``|transl|`` of a per-frame SMPL estimate (metres from the camera): beyond
+1 km a person is a couple of pixels tall at any usual focal length."""
+
+MAX_CAMERA_TRANSLATION = 1e6
+"""Largest accepted ``|t|`` of a camera (SLAM units)."""
+
+FOCAL_RANGE = (0.05, 100.0)
+"""Accepted focal lengths as multiples of the larger image side (fisheye to extreme tele)."""
+
+KEYPOINT_MARGIN = 10.0
+"""Detected keypoints must lie within this many image sizes of the image (pixels)."""
+
+MAX_ABS_BETA = 100.0
+"""Largest accepted ``|β|`` of a per-frame shape estimate (typical values lie within ±5)."""
+
 UNIT_NORMAL_TOLERANCE = 1e-6
 """Largest accepted ``| |n| − 1 |`` for the ground-truth floor normal."""
 
@@ -78,11 +96,29 @@ class Visibility(IntEnum):
 
 
 def _as_float_array(value: Any, name: str, owner: str) -> np.ndarray:
-    """Copy ``value`` into a new float64 array, or raise a ValueError naming the field."""
+    """Copy ``value`` into a new float64 array, or raise a ValueError naming the field.
+
+    Text is refused rather than parsed: numbers stored as strings mean the file was written by
+    something else than the tool it claims to come from.
+    """
     try:
-        return np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{owner}: {name} must be a numeric array ({err})") from None
+    if raw.dtype.kind in "USO" and _holds_text(raw):
+        raise ValueError(
+            f"{owner}: {name} holds text (dtype {raw.dtype}); expected numbers, not strings"
+        )
+    try:
+        return np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{owner}: {name} must be a numeric array ({err})") from None
+
+
+def _holds_text(array: np.ndarray) -> bool:
+    if array.dtype.kind in "US":
+        return True
+    return any(isinstance(v, (str, bytes)) for v in array.ravel())
 
 
 def _check_shape(
@@ -127,7 +163,7 @@ def _as_int(value: Any, name: str, owner: str) -> int:
 
 
 def _as_positive_float(value: Any, name: str, owner: str) -> float:
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (bool, np.bool_, str, bytes)):
         raise ValueError(f"{owner}: {name} must be a positive finite number, got {value!r}")
     try:
         out = float(value)
@@ -146,6 +182,16 @@ def _as_bool(value: Any, name: str, owner: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{owner}: {name} must be a bool, got {value!r}")
     return bool(value)
+
+
+def _check_range(array: np.ndarray, limit: float, name: str, owner: str, what: str) -> None:
+    """Raise unless every entry of ``array`` (frames first) lies within ``±limit``."""
+    if array.size and np.abs(array).max() > limit:
+        bad = np.argwhere(np.abs(array) > limit)[0]
+        raise ValueError(
+            f"{owner}: {name} is {array[tuple(bad)]:.4g} at frame {int(bad[0])}, beyond "
+            f"±{limit:g} ({what}); check the file's units and fields"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,6 +336,13 @@ class Cameras:
                 f"{owner}: R[{i}] is not a proper rotation (max |RᵀR − I| = {ortho[i]:.3g}, "
                 f"det = {det[i]:.6g}); expected RᵀR = I and det R = +1 within "
                 f"{ROTATION_TOLERANCE:g}"
+            )
+        far = np.abs(self.t).max(axis=1) > MAX_CAMERA_TRANSLATION
+        if far.any():
+            i = int(np.flatnonzero(far)[0])
+            raise ValueError(
+                f"{owner}: t[{i}] = {self.t[i].tolist()} is beyond ±{MAX_CAMERA_TRANSLATION:g} "
+                "SLAM units; expected world→camera translations of a SLAM trajectory"
             )
         focal = self.intrinsics[:, :2]
         if np.any(focal <= 0):
@@ -563,6 +616,14 @@ class Track:
         ):
             _check_finite(a[observed], name, owner, " where smpl_observed")
 
+        _check_range(transl[observed], MAX_DISTANCE_M, "transl", owner, "metres from the camera")
+        _check_range(betas[observed], MAX_ABS_BETA, "betas", owner, "shape coefficients")
+        if np.all(transl[observed, 2] <= 0):
+            raise ValueError(
+                f"{owner}: transl has z ≤ 0 on every observed frame (the person is behind the "
+                "camera); expected camera-frame translations with z > 0 (OpenCV axes: z forward)"
+            )
+
         rot = fill_unobserved_rotations(np.concatenate([go[:, None], bp], axis=1), observed)
         self.global_orient = rot[:, 0]
         self.body_pose = rot[:, 1:]
@@ -594,6 +655,36 @@ class Track:
 # --------------------------------------------------------------------------------------------
 # scene
 # --------------------------------------------------------------------------------------------
+
+
+def _check_keypoints_in_view(track: Track, width: int, height: int) -> None:
+    """Detected keypoints (confidence > 0) lie within :data:`KEYPOINT_MARGIN` image sizes."""
+    detected = track.keypoints[..., 2] > 0
+    xy = track.keypoints[..., :2]
+    lo = -KEYPOINT_MARGIN * np.array([width, height])
+    hi = (1 + KEYPOINT_MARGIN) * np.array([width, height])
+    bad = detected & np.any((xy < lo) | (xy > hi), axis=-1)
+    if bad.any():
+        f, j = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"track {track.track_id!r}: keypoint {j} at frame {f} is at {xy[f, j].tolist()} px, "
+            f"far outside the {width}x{height} image (more than {KEYPOINT_MARGIN:g} image sizes "
+            "away); expected pixel coordinates of this image"
+        )
+
+
+def _check_focal_range(cameras: Cameras, width: int, height: int) -> None:
+    side = max(width, height)
+    lo, hi = FOCAL_RANGE[0] * side, FOCAL_RANGE[1] * side
+    focal = cameras.intrinsics[:, :2]
+    bad = np.any((focal < lo) | (focal > hi), axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"cameras: intrinsics[{i}] has fx, fy = {focal[i].tolist()} px, outside "
+            f"[{lo:g}, {hi:g}] ({FOCAL_RANGE[0]:g}–{FOCAL_RANGE[1]:g}× the larger side of the "
+            f"{width}x{height} image); expected a focal length in pixels of this image"
+        )
 
 
 def _normalise_json(value: Any, name: str, owner: str) -> dict:
@@ -668,6 +759,8 @@ class Scene:
                     f"track {track.track_id!r}: frames [{track.start}, {track.end}) must lie "
                     f"inside the scene frames [0, {n}) given by the cameras"
                 )
+            _check_keypoints_in_view(track, width, height)
+        _check_focal_range(self.cameras, width, height)
         self.provenance = _normalise_json(self.provenance, "provenance", owner)
 
     @property

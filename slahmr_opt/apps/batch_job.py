@@ -76,6 +76,16 @@ def score(result, source: Path, body) -> dict[str, Any]:
     return {"gt": str(gt_path), "metrics": report.summary(), "counts": report.counts()}
 
 
+def error_text(exc: BaseException) -> str:
+    """One line for a sequence's failure (the command line's wording; the log has the trace)."""
+    from slahmr_opt.cli import describe_error
+
+    if isinstance(exc, (ValueError, OSError)):
+        return describe_error(exc)
+    text = str(exc).strip().splitlines()
+    return f"internal error ({type(exc).__name__}{': ' + text[0] if text else ''}); see the log"
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Fit one sequence; returns (and writes) its record."""
     import os
@@ -105,9 +115,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         record["status"] = "done"
     except Exception as exc:  # isolate the sequence: the record has the error, the log the trace
         record["status"] = "failed"
-        record["error"] = (
-            f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
-        )
+        record["error"] = error_text(exc)
     record["seconds"] = time.perf_counter() - start
     write_record(out, record)
     return record

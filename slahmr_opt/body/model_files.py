@@ -1,21 +1,26 @@
 """Reading SMPL-family model files without chumpy.
 
 Official SMPL / SMPL-H / SMPL-X pickles store some arrays as ``chumpy`` objects. chumpy does not
-import on Python >= 3.11 with numpy 2, so :func:`read_model_file` unpickles them with a restricted
-unpickler that maps every ``chumpy.*`` class to a small placeholder keeping the wrapped array.
+import on Python >= 3.11 with numpy 2, so :func:`read_model_file` unpickles them with the
+restricted unpickler of :mod:`slahmr_opt.safe_load`: it maps every ``chumpy.*`` class to a holder
+of the wrapped array and allows only data classes (numpy arrays, scipy sparse matrices, builtin
+containers) — a pickle that refers to a function or any other class is refused before anything of
+it runs. ``.npz`` model files are read with ``allow_pickle=False``; arrays of Python objects in
+them (SMPL-X keeps two lookup dicts that way) are left out.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_npz_atomic
+from slahmr_opt.safe_load import ChumpyArray, load_npz, load_pickle
 
 MODEL_TYPES = ("smpl", "smplh", "smplx")
 
@@ -33,50 +38,8 @@ _REQUIRED_KEYS = (
 )
 
 
-class _ChumpyPlaceholder:
-    """Stands in for any chumpy class; keeps the array that chumpy stored in its state."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.array: np.ndarray | None = None
-
-    def __setstate__(self, state: Any) -> None:
-        if isinstance(state, dict):
-            # chumpy.Ch keeps its value in the "x" entry of the state dict.
-            for key in ("x", "r", "_x"):
-                if key in state:
-                    self.array = np.asarray(_to_array(state[key]))
-                    return
-        self.array = None
-
-
-class _ModelUnpickler(pickle.Unpickler):
-    """Unpickler that never imports chumpy and refuses classes outside a small allow-list."""
-
-    _ALLOWED_PREFIXES = (
-        "numpy",
-        "scipy.sparse",
-        "builtins",
-        "collections",
-        "copy_reg",
-        "copyreg",
-        "_codecs",
-    )
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module.startswith("chumpy"):
-            return _ChumpyPlaceholder
-        if module.startswith(self._ALLOWED_PREFIXES) or module == "__builtin__":
-            if module == "__builtin__":
-                module = "builtins"
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(
-            f"model file refers to class {module}.{name}, "
-            "which a body-model file should not contain"
-        )
-
-
 def _to_array(value: Any) -> Any:
-    if isinstance(value, _ChumpyPlaceholder):
+    if isinstance(value, ChumpyArray):
         return value.array
     if hasattr(value, "toarray") and "scipy.sparse" in type(value).__module__:
         return value.toarray()
@@ -110,38 +73,75 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
         ``kintree_table`` (2, J) and whatever else the file holds (hand PCA, landmarks...).
 
     Raises:
-        ValueError: if the file is missing, not a model file, or lacks a required array.
+        InputError: if the file is missing, not a model file, or lacks a required array.
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"body model file {path} does not exist")
+        raise InputError(f"body model file {path} does not exist")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        with np.load(path, allow_pickle=True) as npz:
-            data = {k: npz[k] for k in npz.files}
+        data = load_npz(path, "body model", skip_objects=True)
+        data.pop("__skipped__", None)
     elif suffix == ".pkl":
-        with open(path, "rb") as fh:
-            try:
-                data = _ModelUnpickler(fh, encoding="latin1").load()
-            except Exception as exc:  # noqa: BLE001 - report any unpickling failure the same way
-                raise ValueError(f"{path}: cannot read as a SMPL-family pickle: {exc}") from exc
+        data = load_pickle(path, "SMPL-family body model", encoding="latin1", chumpy=True)
         if not isinstance(data, Mapping):
-            raise ValueError(
+            raise InputError(
                 f"{path}: expected a dict of model arrays, found {type(data).__name__}"
             )
     else:
-        raise ValueError(f"{path}: expected a .pkl or .npz body model file, got '{suffix}'")
+        raise InputError(f"{path}: expected a .pkl or .npz body model file, got '{suffix}'")
     data = _clean(data)
     missing = [k for k in _REQUIRED_KEYS if k not in data]
     if missing:
-        raise ValueError(f"{path}: not a SMPL-family model file, missing field(s) {missing}")
-    for key in ("v_template", "J_regressor", "weights", "shapedirs", "posedirs"):
-        data[key] = np.asarray(data[key], dtype=np.float64)
-    data["f"] = np.asarray(data["f"], dtype=np.int64)
-    data["kintree_table"] = np.asarray(data["kintree_table"]).astype(np.int64)
+        raise InputError(f"{path}: not a SMPL-family model file, missing field(s) {missing}")
+    kinds = {"f": np.int64, "kintree_table": np.int64}
+    for key in ("v_template", "J_regressor", "weights", "shapedirs", "posedirs", *kinds):
+        try:
+            data[key] = np.asarray(data[key]).astype(kinds.get(key, np.float64))
+        except (TypeError, ValueError):
+            raise InputError(
+                f"{path}: field {key!r} is not a numeric array (found {type(data[key]).__name__})"
+            ) from None
+        if key not in kinds and not np.isfinite(data[key]).all():
+            raise InputError(f"{path}: field {key!r} holds NaN or infinite values")
     if data["shapedirs"].ndim == 2:
         data["shapedirs"] = data["shapedirs"][:, :, None]
+    _check_shapes(data, path)
     return data
+
+
+def _check_shapes(data: dict[str, Any], path: Path) -> None:
+    """The arrays a body model needs have consistent shapes (V vertices, J joints)."""
+    v = data["v_template"]
+    if v.ndim != 2 or v.shape[1] != 3:
+        raise InputError(f"{path}: field 'v_template' has shape {v.shape}, expected (V, 3)")
+    nv = v.shape[0]
+    if data["J_regressor"].ndim != 2:
+        raise InputError(f"{path}: field 'J_regressor' must be a (J, V) matrix")
+    infer_model_type(data, path)  # J must be 24, 52 or 55
+    nj = data["J_regressor"].shape[0]
+    expected = {
+        "J_regressor": (nj, nv),
+        "weights": (nv, nj),
+        "kintree_table": (2, nj),
+    }
+    for key, shape in expected.items():
+        if data[key].shape != shape:
+            raise InputError(
+                f"{path}: field {key!r} has shape {data[key].shape}, expected {shape} "
+                "(V vertices, J joints)"
+            )
+    if data["shapedirs"].ndim != 3 or data["shapedirs"].shape[:2] != (nv, 3):
+        raise InputError(
+            f"{path}: field 'shapedirs' has shape {data['shapedirs'].shape}, expected (V, 3, S)"
+        )
+    if data["posedirs"].shape[:2] != (nv, 3):
+        raise InputError(
+            f"{path}: field 'posedirs' has shape {data['posedirs'].shape}, expected (V, 3, P)"
+        )
+    f = data["f"]
+    if f.ndim != 2 or f.shape[1] != 3 or (f.size and (f.min() < 0 or f.max() >= nv)):
+        raise InputError(f"{path}: field 'f' must be (F, 3) vertex indices below {nv}")
 
 
 def infer_model_type(data: Mapping[str, Any], path: str | os.PathLike = "<model>") -> str:
@@ -157,7 +157,7 @@ def infer_model_type(data: Mapping[str, Any], path: str | os.PathLike = "<model>
     for model_type, count in NUM_JOINTS.items():
         if count == num_joints:
             return model_type
-    raise ValueError(
+    raise InputError(
         f"{path}: J_regressor has {num_joints} rows; expected 24 (SMPL), 52 (SMPL-H) or 55 (SMPL-X)"
     )
 

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation, Slerp
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.geometry.camera import (
     default_focal,
     quat_xyzw_to_rotmat,
@@ -50,6 +51,7 @@ from slahmr_opt.io.keypoints import (
     to_numpy,
 )
 from slahmr_opt.io.scene_folder import load_cameras
+from slahmr_opt.safe_load import load_npz
 from slahmr_opt.scene import Cameras
 
 __all__ = [
@@ -500,14 +502,11 @@ def read_megasam_npz(
     if not path.is_file():
         raise ValueError(f"{label}: file not found (MegaSaM cameras)")
     z = {}
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            for key in ("cam_c2w", "intrinsic"):
-                if key not in data.files:
-                    raise ValueError(f"{label}: field {key!r} missing (has {sorted(data.files)})")
-                z[key] = data[key]
-    except (OSError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{label}: cannot read MegaSaM npz ({err})") from None
+    data = load_npz(path, "MegaSaM cameras")
+    for key in ("cam_c2w", "intrinsic"):
+        if key not in data:
+            raise InputError(f"{label}: field {key!r} missing (has {sorted(data)})")
+        z[key] = data[key]
     c2w = as_numeric_array(z["cam_c2w"], label, "cam_c2w")
     if c2w.ndim != 3 or c2w.shape[1:] != (4, 4) or c2w.shape[0] < 1:
         raise ValueError(f"{label}: field 'cam_c2w' has shape {c2w.shape}, expected (T, 4, 4)")

@@ -43,7 +43,9 @@ from typing import Any, Literal
 import numpy as np
 
 from slahmr_opt.body.joint_maps import COCO17_TO_BODY25
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.safe_load import load_npy, load_npz, load_pickle, load_torch
 
 __all__ = [
     "KEYPOINT_LAYOUTS",
@@ -139,51 +141,33 @@ def read_json_file(path: str | os.PathLike, what: str) -> Any:
 
 
 def read_npz_file(path: str | os.PathLike, what: str) -> dict[str, np.ndarray]:
-    """Every array of an npz file (no pickled objects); ValueError naming the file on failure."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{_label(path)}: file not found ({what})")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("not an npz archive")
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{_label(path)}: cannot read {what} as npz ({err})") from None
+    """Every array of an npz file (no pickled objects); InputError naming the file on failure."""
+    return load_npz(path, what)
 
 
 def read_npy_file(path: str | os.PathLike, what: str) -> np.ndarray:
-    """A plain ``.npy`` array (no pickled objects); ValueError naming the file on failure."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{_label(path)}: file not found ({what})")
-    try:
-        out = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{_label(path)}: cannot read {what} as .npy ({err})") from None
-    if not isinstance(out, np.ndarray):
-        raise ValueError(f"{_label(path)}: expected a single .npy array ({what})")
-    return out
+    """A plain ``.npy`` array (no pickled objects); InputError naming the file on failure."""
+    return load_npy(path, what)
 
 
 def _pickle_refused(label: str, what: str) -> ValueError:
-    return ValueError(
-        f"{label}: {what} is a Python pickle, and loading a pickle can run arbitrary code; it is "
-        "read only with trust_pickle=True (CLI: --trust-pickle). Pass it only for files you made "
-        "or trust."
+    return InputError(
+        f"{label}: {what} is a Python pickle; pickles are read only when you allow it with "
+        "trust_pickle=True (CLI: --trust-pickle), and then only their data (arrays, numbers, "
+        "strings, containers) — a pickle that refers to code is refused either way."
     )
 
 
 def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a pickle (plain or written by joblib), only when the caller trusts it.
+    """Load a pickle (plain or written by joblib), only when the caller opted in.
 
-    joblib is used when it is installed (it is not a dependency); otherwise the standard
-    ``pickle`` module reads plain pickles, and a file that needs joblib (compressed, or holding
-    numpy arrays in joblib's own layout) gets a ValueError saying so.
+    The file is read by :func:`slahmr_opt.safe_load.load_pickle`: only data classes (numpy arrays,
+    builtin containers, torch tensors, joblib's array wrapper) are rebuilt, so no code from the
+    file runs even with ``trust_pickle=True``.
 
     Args:
         path: the pickle file.
-        trust_pickle: must be True; a pickle can run code when loaded.
+        trust_pickle: must be True (the user's opt-in for reading pickles).
         what: what the file is, for messages (e.g. "PHALP tracklets").
 
     Returns:
@@ -192,63 +176,33 @@ def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> An
     path = Path(path)
     label = _label(path)
     if not path.is_file():
-        raise ValueError(f"{label}: file not found ({what})")
+        raise InputError(f"{label}: file not found ({what})")
     if not trust_pickle:
         raise _pickle_refused(label, what)
-    try:
-        import joblib  # optional
-    except ImportError:
-        joblib = None
-    try:
-        if joblib is not None:
-            return joblib.load(path)
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except ModuleNotFoundError as err:
-        hint = (
-            " (written by joblib: `pip install joblib` to read it)" if "joblib" in str(err) else ""
-        )
-        raise ValueError(f"{label}: cannot unpickle {what}: {err}{hint}") from None
-    except Exception as err:  # unpickling raises many types
-        with open(path, "rb") as f:
-            head = f.read(2)
-        hint = ""
-        if joblib is None and (head[:1] == b"\x78" or head == b"ZF"):
-            hint = " (looks like a compressed joblib file: `pip install joblib` to read it)"
-        raise ValueError(f"{label}: cannot unpickle {what} ({err}){hint}") from None
+    return load_pickle(path, what)
 
 
 def read_torch_file(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a ``torch.save`` file safely, or any pickle when the caller trusts it.
+    """Load a ``torch.save`` file safely, or a plain/joblib pickle when the caller opted in.
 
-    ``torch.load(weights_only=True)`` (tensors, dicts, lists; runs no code) is tried first, so a
-    file holding tensors needs no trust. Anything else (numpy arrays, joblib pickles such as
-    WHAM's ``.pth``) is loaded only with ``trust_pickle=True``.
+    ``torch.save`` files are read with ``weights_only=True`` (tensors, containers, numpy arrays;
+    runs no code) and need no opt-in. Other pickles (joblib files such as WHAM's ``.pth``) are
+    read only with ``trust_pickle=True``, by the same data-only unpickler as :func:`read_pickle`.
 
     Args:
         path: the file.
-        trust_pickle: allow a full unpickle when the safe load fails.
+        trust_pickle: allow reading a file that is a plain or joblib pickle.
         what: what the file is, for messages.
 
     Returns:
         The loaded object (torch tensors stay tensors).
     """
-    import torch
-
     path = Path(path)
     label = _label(path)
     if not path.is_file():
-        raise ValueError(f"{label}: file not found ({what})")
+        raise InputError(f"{label}: file not found ({what})")
     if zipfile.is_zipfile(path):
-        try:
-            return torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # torch raises UnpicklingError, RuntimeError...
-            if not trust_pickle:
-                raise _pickle_refused(label, what) from None
-            try:
-                return torch.load(path, map_location="cpu", weights_only=False)
-            except Exception as err2:
-                raise ValueError(f"{label}: cannot load {what} ({err}; {err2})") from None
+        return load_torch(path, what)
     return read_pickle(path, trust_pickle=trust_pickle, what=what)
 
 

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
 from slahmr_opt.reprs import short_repr
 from slahmr_opt.result import Result, WorldEstimate
+from slahmr_opt.safe_load import load_npz
 from slahmr_opt.scene import (
     NUM_CONTACT_JOINTS,
     Cameras,
@@ -85,6 +87,7 @@ _RUN_SUMMARY_KEYS = (
     "timings",
     "events",
     "skipped_tracks",
+    "dropped_tracks",
     "config",
 )
 
@@ -259,8 +262,8 @@ def _read_info(folder: Path) -> dict[str, Any]:
 
 def _require(z: Any, path: Path, keys: tuple[str, ...]) -> None:
     for key in keys:
-        if key not in z.files:
-            raise ValueError(f"{path}: missing field {key!r}")
+        if key not in z:
+            raise InputError(f"{path}: missing field {key!r}")
 
 
 def load_estimate(path: str | os.PathLike) -> WorldEstimate:
@@ -280,34 +283,34 @@ def load_estimate(path: str | os.PathLike) -> WorldEstimate:
     cam_path = folder / CAMERAS_FILE
     if not cam_path.is_file():
         raise ValueError(f"{cam_path}: missing")
-    with np.load(cam_path, allow_pickle=False) as z:
-        _require(z, cam_path, ("w2c", "intrins"))
-        cameras = Cameras.from_w2c(
-            z["w2c"],
-            z["intrins"],
-            is_static=bool(z["is_static"]) if "is_static" in z.files else False,
-        )
+    z = load_npz(cam_path, "result cameras")
+    _require(z, cam_path, ("w2c", "intrins"))
+    cameras = Cameras.from_w2c(
+        z["w2c"],
+        z["intrins"],
+        is_static=bool(z["is_static"]) if "is_static" in z else False,
+    )
     people = []
     for entry in info["people"]:
         p = folder / entry["file"]
         if not p.is_file():
             raise ValueError(f"{p}: missing (listed in {meta_path})")
-        with np.load(p, allow_pickle=False) as z:
-            _require(z, p, ("poses", "trans", "betas", "frames"))
-            poses = z["poses"]
-            if poses.ndim != 2 or poses.shape[1] != 72:
-                raise ValueError(f"{p}: field 'poses' has shape {poses.shape}, expected (T, 72)")
-            people.append(
-                PersonMotion(
-                    track_id=entry["id"],
-                    frames=z["frames"],
-                    global_orient=poses[:, :3],
-                    body_pose=poses[:, 3:].reshape(-1, 23, 3),
-                    betas=z["betas"],
-                    transl=z["trans"],
-                    contacts=z["contacts"] if "contacts" in z.files else None,
-                )
+        z = load_npz(p, "result person file")
+        _require(z, p, ("poses", "trans", "betas", "frames"))
+        poses = z["poses"]
+        if poses.ndim != 2 or poses.shape[1] != 72:
+            raise InputError(f"{p}: field 'poses' has shape {poses.shape}, expected (T, 72)")
+        people.append(
+            PersonMotion(
+                track_id=entry["id"],
+                frames=z["frames"],
+                global_orient=poses[:, :3],
+                body_pose=poses[:, 3:].reshape(-1, 23, 3),
+                betas=z["betas"],
+                transl=z["trans"],
+                contacts=z["contacts"] if "contacts" in z else None,
             )
+        )
     floor = None
     if info.get("floor"):
         floor = (
@@ -598,6 +601,7 @@ def save_result(
         },
         "people": people_info,
         "skipped_tracks": result.skipped_tracks,
+        "dropped_tracks": result.dropped_tracks,
         "config": summary["config"],
         "timings": summary["timings"],
         "timings_cover": summary["timings_cover"],
@@ -705,29 +709,29 @@ def load_result(path: str | os.PathLike) -> LoadedResult:
     wr_path = folder / WORLD_RESULTS_FILE
     if not wr_path.is_file():
         raise ValueError(f"{wr_path}: missing")
-    with np.load(wr_path, allow_pickle=False) as z:
-        _require(z, wr_path, _WORLD_RESULTS_FIELDS)
-        if estimate.floor is not None:
-            _require(z, wr_path, ("floor_plane", "floor_idcs"))
+    z = load_npz(wr_path, "world_results")
+    _require(z, wr_path, _WORLD_RESULTS_FIELDS)
+    if estimate.floor is not None:
+        _require(z, wr_path, ("floor_plane", "floor_idcs"))
 
     observed: dict[str, np.ndarray] = {}
     contacts: dict[str, np.ndarray | None] = {}
     for person in estimate.people:
         p = folder / person_file_name(person.track_id)
-        with np.load(p, allow_pickle=False) as z:
-            _require(z, p, ("observed",))
-            if floor_T is not None:
-                _require(z, p, ("trans_floor", "root_orient_floor", "poses_floor"))
-            mask = z["observed"]
-            if mask.dtype != bool or mask.shape != (person.num_frames,):
-                raise ValueError(
-                    f"{p}: field 'observed' is {mask.dtype} {mask.shape}, expected bool "
-                    f"({person.num_frames},)"
-                )
-            observed[person.track_id] = mask
-            contacts[person.track_id] = person.contacts
-            if person.contacts is not None and person.contacts.shape[1] != NUM_CONTACT_JOINTS:
-                raise ValueError(f"{p}: field 'contacts' must have {NUM_CONTACT_JOINTS} columns")
+        z = load_npz(p, "result person file")
+        _require(z, p, ("observed",))
+        if floor_T is not None:
+            _require(z, p, ("trans_floor", "root_orient_floor", "poses_floor"))
+        mask = z["observed"]
+        if mask.dtype != bool or mask.shape != (person.num_frames,):
+            raise InputError(
+                f"{p}: field 'observed' is {mask.dtype} {mask.shape}, expected bool "
+                f"({person.num_frames},)"
+            )
+        observed[person.track_id] = mask
+        contacts[person.track_id] = person.contacts
+        if person.contacts is not None and person.contacts.shape[1] != NUM_CONTACT_JOINTS:
+            raise InputError(f"{p}: field 'contacts' must have {NUM_CONTACT_JOINTS} columns")
 
     passes: dict[str, WorldEstimate] = {}
     for name in info["pass_order"]:

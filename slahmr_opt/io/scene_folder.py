@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
+from slahmr_opt.safe_load import load_npz
 from slahmr_opt.scene import Cameras, GroundTruth, PersonMotion, Scene, Track
 
 __all__ = [
@@ -215,12 +217,8 @@ def save_scene(scene: Scene, path: str | os.PathLike, gt: GroundTruth | None = N
 def _read_npz(path: Path, label: str) -> dict[str, np.ndarray]:
     """Load every array of an npz file (no pickles); ValueError naming ``label`` on failure."""
     if not path.is_file():
-        raise ValueError(f"{label}: file not found ({path})")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{label}: cannot read npz file {path} ({err})") from None
+        raise InputError(f"{label}: file not found ({path})")
+    return load_npz(path, label)
 
 
 def _require(arrays: dict[str, np.ndarray], key: str, label: str) -> np.ndarray:

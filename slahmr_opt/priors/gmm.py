@@ -15,13 +15,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_npz_atomic
 from slahmr_opt.priors.state import GMM_DIM, PriorState, canonical_frame, gmm_features, to_local
 from slahmr_opt.reprs import short_repr
+from slahmr_opt.safe_load import load_npz
 
 __all__ = ["GaussianMixture", "fit_gmm", "initial_state_energy"]
 
@@ -116,11 +117,11 @@ class GaussianMixture:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such GMM file")
-        with np.load(path, allow_pickle=False) as data:
-            missing = {"weights", "means", "covariances"} - set(data.files)
-            if missing:
-                raise ValueError(f"{path}: missing arrays {sorted(missing)} (have {data.files})")
-            gmm = cls(data["weights"], data["means"], data["covariances"])
+        data = load_npz(path, "initial-state GMM")
+        missing = {"weights", "means", "covariances"} - set(data)
+        if missing:
+            raise InputError(f"{path}: missing arrays {sorted(missing)} (have {sorted(data)})")
+        gmm = cls(data["weights"], data["means"], data["covariances"])
         if dim is not None and gmm.dim != dim:
             raise ValueError(f"{path}: means have dimension {gmm.dim}, expected {dim}")
         return gmm

@@ -33,6 +33,7 @@ from slahmr_opt.io.atomic import write_bytes_atomic
 from slahmr_opt.priors.gmm import GaussianMixture
 from slahmr_opt.priors.state import FPS, NUM_CONTACTS, OUTPUT_DIM, STATE_DIM
 from slahmr_opt.reprs import short_repr
+from slahmr_opt.safe_load import load_torch
 
 __all__ = [
     "GMM_FILE",
@@ -404,48 +405,32 @@ def original_state_dict_to_ours(
 
 
 def load_original_checkpoint(
-    path: str | os.PathLike, *, trusted_pickle: bool = False, dtype: torch.dtype = torch.float32
+    path: str | os.PathLike, *, dtype: torch.dtype = torch.float32
 ) -> HumorPrior:
     """Load the released ``best_model.pth`` into a :class:`HumorPrior` at the original widths.
 
+    The file is read with ``weights_only=True`` (:func:`slahmr_opt.safe_load.load_torch`:
+    tensors, containers and numpy arrays only), so no code from it runs.
+
     Args:
         path: the checkpoint (a dict with ``model``, ``optim``, ``epoch``, ...).
-        trusted_pickle: fall back to full unpickling (``weights_only=False``) when the safe
-            loader refuses the file. Only for files from a source you trust.
         dtype: float dtype of the returned model.
 
     Raises:
         FileNotFoundError: no such file.
+        InputError: not a torch file, truncated, or it refers to code (UnsafeFileError).
         ValueError: the file has no ``model`` entry or another layout (see
             :func:`original_state_dict_to_ours`).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint file")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # the safe unpickler refuses anything but tensors and containers
-        if not trusted_pickle:
-            raise ValueError(
-                f"{path}: the safe loader (weights_only=True) refused the file "
-                f"({_unpickler_reason(err)}); pass trusted_pickle=True only if you trust where "
-                "it came from"
-            ) from err
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = load_torch(path, "HuMoR checkpoint")
     if not isinstance(ckpt, Mapping) or "model" not in ckpt:
         keys = sorted(ckpt)[:8] if isinstance(ckpt, Mapping) else type(ckpt).__name__
         raise ValueError(f"{path}: expected a dict with a 'model' state dict, got {keys}")
     config = HumorConfig.original()
     return _model_from_state(config, original_state_dict_to_ours(ckpt["model"], config), dtype)
-
-
-def _unpickler_reason(err: Exception) -> str:
-    """The one line of torch's (long, multi-line) refusal that says what was refused."""
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    for line in lines:
-        if "WeightsUnpickler error" in line:
-            return line
-    return lines[0] if lines else type(err).__name__
 
 
 def _model_from_state(
@@ -493,7 +478,7 @@ def load_weights(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such weights file")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload = load_torch(path, "motion prior weights")
     if not isinstance(payload, Mapping) or not {"config", "model"} <= set(payload):
         raise ValueError(f"{path}: expected a dict with 'config' and 'model' (save_weights)")
     config = HumorConfig.from_dict(json.loads(payload["config"]))
@@ -574,10 +559,7 @@ def load_prior(
         return MotionPrior(model, gmm, str(path), meta)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such prior folder or file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # not a safe file: the original's loader says why, in one line
-        return load_original_prior(path, dtype=dtype)
+    payload = load_torch(path, "motion prior")
     if isinstance(payload, Mapping) and "config" in payload:
         model, meta = load_weights(path, dtype)
         return MotionPrior(model, None, str(path), meta)
@@ -593,7 +575,6 @@ def load_original_prior(
     checkpoint: str | os.PathLike,
     gmm: str | os.PathLike | None = None,
     *,
-    trusted_pickle: bool = False,
     dtype: torch.dtype = torch.float32,
 ) -> MotionPrior:
     """The released HuMoR prior: ``best_model.pth`` and optionally ``prior_gmm.npz``.
@@ -601,7 +582,7 @@ def load_original_prior(
     Both are checked strictly (:func:`load_original_checkpoint`, :meth:`GaussianMixture.load`).
     The original expects joints of SMPL-H with 16 betas (neutral model for fitting).
     """
-    model = load_original_checkpoint(checkpoint, trusted_pickle=trusted_pickle, dtype=dtype)
+    model = load_original_checkpoint(checkpoint, dtype=dtype)
     mixture = GaussianMixture.load(gmm) if gmm is not None else None
     meta = {"trained_on": "AMASS (original HuMoR release)", "checkpoint": str(checkpoint)}
     return MotionPrior(model, mixture, str(checkpoint), meta)

@@ -77,6 +77,7 @@ from slahmr_opt.priors.state import (
     to_world,
 )
 from slahmr_opt.reprs import short_repr
+from slahmr_opt.safe_load import load_torch
 
 __all__ = [
     "DataSource",
@@ -632,7 +633,7 @@ def unfinished_config(out_dir: str | os.PathLike) -> TrainConfig | None:
     state_path = Path(out_dir) / STATE_FILE
     if not state_path.is_file():
         return None
-    saved = torch.load(state_path, map_location="cpu", weights_only=True)
+    saved = load_torch(state_path, "training state")
     return TrainConfig.from_dict(json.loads(saved["config"]))
 
 
@@ -680,7 +681,7 @@ def train_prior_on(
     session_start = time.perf_counter()
     saved = None
     if resume and state_path.is_file():
-        saved = torch.load(state_path, map_location="cpu", weights_only=True)
+        saved = load_torch(state_path, "training state")
         stored = TrainConfig.from_dict(json.loads(saved["config"]))
         if config is not None and config.to_dict() != stored.to_dict():
             a, b = config.to_dict(), stored.to_dict()

@@ -30,7 +30,9 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from slahmr_opt.config import LBFGSConfig, NaNPolicy, PassConfig
+from slahmr_opt.errors import InputError
 from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.safe_load import load_torch
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +145,41 @@ def load_checkpoint(path: Path, fingerprint: str, device: torch.device | str) ->
     if not path.exists():
         return None
     try:
-        payload = torch.load(path, map_location=device, weights_only=True)
-    except Exception as err:  # a truncated or foreign file: start over, loudly
+        payload = load_torch(path, "pass checkpoint", map_location=device)
+    except InputError as err:  # a truncated, foreign or unsafe file: start over, loudly
         log.warning("checkpoint %s cannot be read (%s): starting the pass over", path, err)
         return None
-    if payload.get("format") != CHECKPOINT_FORMAT or payload.get("fingerprint") != fingerprint:
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != CHECKPOINT_FORMAT
+        or payload.get("fingerprint") != fingerprint
+    ):
         log.warning(
             "checkpoint %s was written for other inputs or settings: starting the pass over", path
         )
         return None
     return payload
+
+
+def _matches(payload: dict, variables: dict[str, Tensor], path: Path | None) -> bool:
+    """Whether a checkpoint holds every variable with the current shape (else start over)."""
+    saved = payload.get("variables")
+    if not isinstance(saved, dict):
+        log.warning("checkpoint %s holds no variables: starting the pass over", path)
+        return False
+    for key, value in variables.items():
+        other = saved.get(key)
+        if not isinstance(other, Tensor) or tuple(other.shape) != tuple(value.shape):
+            log.warning(
+                "checkpoint %s: variable %r has shape %s, this run needs %s (another body or "
+                "scene?): starting the pass over",
+                path,
+                key,
+                None if not isinstance(other, Tensor) else tuple(other.shape),
+                tuple(value.shape),
+            )
+            return False
+    return True
 
 
 def run_pass(
@@ -199,8 +226,19 @@ def run_pass(
     device = params[0].device if params else "cpu"
 
     resume = load_checkpoint(checkpoint_path, fingerprint, device) if checkpoint_path else None
+    if resume is not None and not _matches(resume, variables, checkpoint_path):
+        resume = None
     optimizer = make_lbfgs(params, opt_cfg, opt_cfg.lr) if params else None
     if resume is not None:
+        threads = resume.get("threads")
+        if threads is not None and int(threads) != torch.get_num_threads():
+            log.warning(
+                "pass %s: resuming a checkpoint written with %d torch thread(s) using %d: the "
+                "result is valid but not bit-identical to an uninterrupted run with either",
+                name,
+                int(threads),
+                torch.get_num_threads(),
+            )
         with torch.no_grad():
             for k, v in variables.items():
                 v.copy_(resume["variables"][k])
@@ -253,6 +291,7 @@ def run_pass(
                 "seconds": outcome.seconds,
                 "stop_reason": outcome.stop_reason,
                 "schedule": None if schedule is None else schedule.state_dict(),
+                "threads": torch.get_num_threads(),
             },
         )
 

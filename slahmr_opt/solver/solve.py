@@ -27,6 +27,7 @@ import torch
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import PASS_NAMES, SolverConfig, config_from_dict, config_to_dict, preset
 from slahmr_opt.energies.pose_prior import PosePrior
+from slahmr_opt.errors import InputError
 from slahmr_opt.priors.humor import MotionPrior, load_prior
 from slahmr_opt.result import PassResult, Result
 from slahmr_opt.scene import Scene
@@ -39,7 +40,6 @@ from slahmr_opt.solver.variables import (
     batch_scene,
     init_variables,
     initial_alpha,
-    solver_tracks,
     variables_to_people,
 )
 
@@ -219,6 +219,58 @@ def run_motion_pass(
     return result, "alpha" in free
 
 
+def parse_device(device: str | torch.device) -> torch.device:
+    """``device`` as a torch device the solver can run on, or an InputError saying why not."""
+    try:
+        out = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise InputError(f"device must be 'cpu' or 'cuda' (or 'cuda:N'), got {device!r}") from None
+    if out.type not in ("cpu", "cuda"):
+        raise InputError(f"device must be 'cpu' or 'cuda' (or 'cuda:N'), got {device!r}")
+    if out.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("device is 'cuda' but torch sees no CUDA device; use device='cpu'")
+    if out.type == "cuda" and out.index is not None and out.index >= torch.cuda.device_count():
+        raise InputError(
+            f"device {device!r}: torch sees {torch.cuda.device_count()} CUDA device(s)"
+        )
+    return out
+
+
+def fit_tracks(scene: Scene, conf_threshold: float) -> tuple[list[str], list[dict[str, str]]]:
+    """Which tracks the solver fits, and why each other one is left out.
+
+    Tracks the reader already left out are listed in ``scene.provenance["dropped_tracks"]``
+    (``{"track_id", "reason"}`` entries); they are reported too.
+
+    Args:
+        scene: the scene.
+        conf_threshold: the 2D term's keypoint confidence threshold.
+
+    Returns:
+        (ids of the tracks to fit, ``[{"track_id", "reason"}]`` for those left out).
+    """
+    dropped: list[dict[str, str]] = []
+    for note in scene.provenance.get("dropped_tracks", []):
+        if isinstance(note, dict) and "track_id" in note:
+            dropped.append({"track_id": str(note["track_id"]), "reason": str(note.get("reason"))})
+    fit = []
+    for track in scene.tracks:
+        usable = int(np.sum(track.keypoints[..., 2] >= conf_threshold))
+        if not track.has_smpl:
+            dropped.append({"track_id": track.track_id, "reason": "no per-frame SMPL estimates"})
+        elif usable == 0:
+            dropped.append(
+                {
+                    "track_id": track.track_id,
+                    "reason": f"no keypoint with confidence ≥ {conf_threshold:g} on any of its "
+                    f"{track.num_frames} frames (nothing to fit it to)",
+                }
+            )
+        else:
+            fit.append(track.track_id)
+    return fit, dropped
+
+
 def _prepare_body(body: BodyModel | None, dtype: torch.dtype) -> BodyModel:
     body = body if body is not None else BodyModel.standin()
     if body.joint_template0.dtype != dtype or body.joint_template0.device.type != "cpu":
@@ -262,20 +314,32 @@ def solve(
         a :class:`~slahmr_opt.result.Result`.
     """
     started = time.perf_counter()
+    if not isinstance(scene, Scene):
+        hint = (
+            " (to fit a folder, load it first: slahmr_opt.load_scene(path) or "
+            "slahmr_opt.io.folder.load_scene_folder(path))"
+            if isinstance(scene, (str, os.PathLike))
+            else ""
+        )
+        raise InputError(f"solve: scene must be a Scene, got {type(scene).__name__}{hint}")
     cfg = resolve_config(config)
     if until not in UNTIL:
-        raise ValueError(f"until must be one of {list(UNTIL)}, got {until!r}")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device is 'cuda' but torch sees no CUDA device; use device='cpu'")
+        raise InputError(f"until must be one of {list(UNTIL)}, got {until!r}")
+    device = parse_device(device)
     dtype = getattr(torch, cfg.dtype)
     body_cpu = _prepare_body(body, dtype)
     body_dev = body_cpu if device.type == "cpu" else copy.deepcopy(body_cpu).to(device)
 
-    track_ids = solver_tracks(scene)
-    skipped = [t.track_id for t in scene.tracks if t.track_id not in track_ids]
-    if skipped:
-        log.warning("tracks without SMPL estimates are not fitted: %s", skipped)
+    track_ids, dropped = fit_tracks(scene, cfg.reprojection.conf_threshold)
+    for note in dropped:
+        log.warning("track %s is not fitted: %s", note["track_id"], note["reason"])
+    skipped = [note["track_id"] for note in dropped]
+    if not track_ids:
+        raise InputError(
+            f"scene {scene.name!r}: no track can be fitted ("
+            + "; ".join(f"{d['track_id']}: {d['reason']}" for d in dropped)
+            + ")"
+        )
     data = batch_scene(scene, track_ids, body_cpu, cfg.reprojection, device, dtype)
     alpha0 = initial_alpha(scene, body_cpu, cfg.init)
     variables = init_variables(scene, body_cpu, data, cfg.init, alpha0)
@@ -391,6 +455,7 @@ def solve(
         fps=scene.fps,
         scene_name=scene.name,
         skipped_tracks=skipped,
+        dropped_tracks=dropped,
         events=events,
         timings=timings,
     )

@@ -16,9 +16,11 @@ PACKAGE = Path(slahmr_opt.__file__).parent
 
 # layer → layers it must not import (names of top-level modules/packages under slahmr_opt)
 UPPER = ("solver", "eval", "vis", "synth", "apps", "cli")
-EVERYTHING = ("scene", "config", "geometry", "body", "io", "result", "energies", "priors", *UPPER)
+BASE = ("scene", "config", "geometry", "body", "io", "result", "energies", "priors")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "reprs": EVERYTHING,
+    "errors": (*BASE, *UPPER, "safe_load", "reprs"),  # the bottom: imports nothing of the package
+    "reprs": (*BASE, *UPPER, "safe_load"),  # short reprs: imports nothing of the package
+    "safe_load": (*BASE, *UPPER, "reprs"),  # reading user files safely: only errors
     "scene": ("io", "result", *UPPER, "priors", "energies"),
     "config": ("io", "result", *UPPER, "priors", "energies"),
     "geometry": ("io", "result", *UPPER, "priors", "energies"),

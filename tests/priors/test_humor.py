@@ -9,6 +9,7 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
+from slahmr_opt.errors import UnsafeFileError
 from slahmr_opt.priors.gmm import GaussianMixture
 from slahmr_opt.priors.humor import (
     HumorConfig,
@@ -161,21 +162,17 @@ def test_original_checkpoint_wrong_shape_names_both_shapes(tmp_path):
         original_state_dict_to_ours(model)
 
 
-def test_unsafe_pickles_need_explicit_trust(tmp_path):
+def test_checkpoints_that_refer_to_code_are_refused(tmp_path):
     payload = random_original_checkpoint()
     payload["extra"] = NotATensor(3)
     path = tmp_path / "pickled.pth"
     torch.save(payload, path)
-    with pytest.raises(
-        ValueError,
-        match=r"weights_only=True\) refused the file \(.*NotATensor.*trusted_pickle=True",
-    ) as info:
+    with pytest.raises(UnsafeFileError, match=r"refers to .*NotATensor.*not loaded") as info:
         load_original_checkpoint(path)
     assert "\n" not in str(info.value)  # one readable line
-    with pytest.raises(ValueError, match="trusted_pickle=True"):
+    assert "weights_only" not in str(info.value)  # no advice to load it unsafely
+    with pytest.raises(UnsafeFileError):
         load_prior(path)  # the generic loader refuses it the same way
-    model = load_original_checkpoint(path, trusted_pickle=True)
-    assert model.num_parameters() == 9_725_976
 
 
 def test_files_without_a_model_entry_are_rejected(tmp_path):
