@@ -301,3 +301,15 @@ def test_run_reads_each_format(tmp_path, small_scene, tracks, keypoints, cameras
     assert 1 <= len(est.people) <= len(scene.tracks)  # PHALP renames tracks by numeric tid
     if tracks != "phalp":
         assert {p.track_id for p in est.people} <= set(scene.track_ids)
+
+
+def test_a_file_no_reader_can_parse_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    def unreadable(args):
+        raise EOFError("Ran out of input")
+
+    monkeypatch.setattr("slahmr_opt.apps.run.load_input_folder", unreadable)
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "a file of this sequence is corrupt or truncated (EOFError: Ran out of input" in err
+    (log,) = (tmp_path / "out" / "logs").iterdir()
+    assert "Traceback" in log.read_text()  # the log keeps the trace for the report
