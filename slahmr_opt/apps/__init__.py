@@ -17,6 +17,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "naive",
     "eval",
     "table",
+    "render",
+    "export",
     "bench",
     "convert",
     "body_info",

@@ -187,12 +187,43 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
         f"result folder: {run_dir} (load it with slahmr_opt.load_result); plot: "
         f"{run_dir / 'trajectory.png'}"
     )
+    views_demo(run_dir, scene, body)
     print(format_table(rows))
     write_json_atomic(
         out / "metrics.json", {"scene": str(scene_dir), "true_alpha": gt.alpha, "rows": rows}
     )
     print(f"results: {out / 'results'}, metrics: {out / 'metrics.json'}")
     return rows
+
+
+def views_demo(run_dir: Path, scene, body: BodyModel, frames: tuple[int, int] = (0, 60)) -> None:
+    """Write a short overlay video (passes smooth and motion side by side, with the input
+    keypoints) and a GLB of the result next to its plot."""
+    from slahmr_opt.export import export_glb
+    from slahmr_opt.vis.overlay import OverlayConfig, render_overlay
+
+    start = time.perf_counter()
+    video = render_overlay(
+        run_dir,
+        run_dir / "overlay.mp4",
+        scene=scene,
+        body=body,
+        passes="smooth,motion",
+        frames=frames,
+        config=OverlayConfig(keypoints=True, max_width=480),
+        progress=False,
+    )
+    print(
+        f"overlay video (frames {frames[0]}–{frames[1] - 1}, smooth | motion): {video} "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+    start = time.perf_counter()
+    try:
+        glb = export_glb(run_dir, run_dir, body=body)
+    except ValueError as exc:  # pygltflib is an optional extra
+        print(f"GLB skipped: {exc}")
+        return
+    print(f"GLB (skinned people, floor, camera): {glb} ({time.perf_counter() - start:.1f} s)")
 
 
 def run_demo(out: Path) -> int:

@@ -15,7 +15,7 @@ import slahmr_opt
 PACKAGE = Path(slahmr_opt.__file__).parent
 
 # layer → layers it must not import (names of top-level modules/packages under slahmr_opt)
-UPPER = ("solver", "eval", "vis", "synth", "apps", "cli")
+UPPER = ("solver", "eval", "vis", "export", "synth", "apps", "cli")
 BASE = ("scene", "config", "geometry", "body", "io", "result", "energies", "priors")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "errors": (*BASE, *UPPER, "safe_load", "reprs"),  # the bottom: imports nothing of the package
@@ -29,10 +29,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "result": ("solver", "vis", "synth", "apps", "cli", "io", "priors", "energies"),
     "energies": (*UPPER, "priors"),
     "priors": UPPER,
-    "solver": ("eval", "vis", "synth", "apps", "cli"),
-    "eval": ("solver", "vis", "synth", "apps", "cli"),
-    "vis": ("solver", "eval", "synth", "apps", "cli"),
-    "synth": ("solver", "eval", "vis", "priors", "energies", "apps", "cli"),
+    "solver": ("eval", "vis", "export", "synth", "apps", "cli"),
+    "eval": ("solver", "vis", "export", "synth", "apps", "cli"),
+    "vis": ("solver", "eval", "export", "synth", "apps", "cli"),
+    "export": ("solver", "eval", "synth", "apps", "cli"),  # exports draw on vis (colours, frames)
+    "synth": ("solver", "eval", "vis", "export", "priors", "energies", "apps", "cli"),
 }
 
 
