@@ -74,34 +74,68 @@ def original_sequences(folder: Path) -> list[str]:
     return []
 
 
-def discover(root: str | os.PathLike, exclude: Iterable[Path] = (), seq: str | None = None):
+def finished_layouts(out: Path) -> dict[Path, str]:
+    """Folder → layout of every sequence that a batch into ``out`` finished before (records
+    ``done`` in ``out/**/job.json``), so that a rerun need not read those folders again."""
+    known: dict[Path, str] = {}
+    if not out.is_dir():
+        return known
+    for folder, dirs, files in os.walk(out):
+        if "job.json" in files:
+            dirs[:] = []  # a sequence's folder holds no other sequence
+            record = read_record(Path(folder))
+            if record and record.get("status") == "done" and record.get("layout"):
+                known[Path(record["source"])] = str(record["layout"])
+    return known
+
+
+def discover(
+    root: str | os.PathLike,
+    exclude: Iterable[Path] = (),
+    seq: str | None = None,
+    known: dict[Path, str] | None = None,
+):
     """Every sequence under ``root`` (``root`` itself may be one), in path order.
 
     Args:
         root: the folder to search.
         exclude: folders not to enter (the batch output).
         seq: with the original layout, only this sequence (``run --seq``).
+        known: resolved folder → layout of sequences finished before
+            (:func:`finished_layouts`): taken as they are, and their parent folders are searched
+            without asking ``detect_layout``, so that a rerun over finished folders does not
+            import the readers.
 
     Returns:
         a list of :class:`Sequence`.
     """
-    from slahmr_opt.io.folder import detect_layout
-
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"{root}: folder not found")
     skip = {p.resolve() for p in exclude}
+    known = dict(known or {})
+    holders = {parent for folder in known for parent in folder.parents}
     found: list[Sequence] = []
+
+    def layout_of(folder: Path) -> str | None:
+        resolved = folder.resolve()
+        if resolved in known:
+            return known[resolved]
+        if resolved in holders:  # holds finished sequences, so it is not one itself
+            return None
+        from slahmr_opt.io.folder import detect_layout
+
+        try:
+            return detect_layout(folder)
+        except ValueError:
+            return None
 
     def visit(folder: Path) -> None:
         if folder.resolve() in skip:
             return
         rel = folder.relative_to(root).as_posix()
         name = root.resolve().name if rel == "." else rel
-        try:
-            layout = detect_layout(folder)
-        except ValueError:
-            layout = None
+        layout = layout_of(folder)
         if layout == "slahmr-original":
             names = original_sequences(folder)
             if seq is not None:
@@ -299,7 +333,7 @@ def run_batch(args: argparse.Namespace, progress: bool = True) -> tuple[list[dic
         raise ValueError(f"--executor: expected one of {EXECUTORS}, got {args.executor!r}")
     started = time.perf_counter()
     root, out = Path(args.root), Path(args.out)
-    sequences = discover(root, exclude=[out], seq=args.seq)
+    sequences = discover(root, exclude=[out], seq=args.seq, known=finished_layouts(out))
     if not sequences:
         raise ValueError(
             f"{root}: no sequences found (scene folders with scene.json, folders with a "

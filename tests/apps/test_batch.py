@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from slahmr_opt.apps.batch import discover, execute_job, make_job, run_options
+from slahmr_opt.apps.batch import (
+    discover,
+    execute_job,
+    finished_layouts,
+    make_job,
+    run_options,
+)
 from slahmr_opt.apps.batch_demo import write_mixed_root
 from slahmr_opt.cli import build_parser, main
 
@@ -78,7 +84,20 @@ def test_batch_runs_skips_resumes_and_isolates_the_corrupt_sequence(root, tmp_pa
     }
     assert float(rows[1]["wa_mpjpe100"]) > 0
 
-    # rerun: the finished ones are skipped without a process, the failed one runs again
+    # rerun: the finished ones are skipped without a process, the failed one runs again; the
+    # finished folders are not read again (no detect_layout: the readers are not even imported)
+    known = finished_layouts(out)
+    assert {str(k) for k in known} == {r["source"] for r in records.values()}
+
+    def no_reading(folder):
+        raise AssertionError(f"detect_layout({folder}) called for a finished folder")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("slahmr_opt.io.folder.detect_layout", no_reading)
+        finished = discover(root, exclude=[root / "broken"], known=known)  # broken: not known
+    assert {s.name: s.layout for s in finished} == {
+        n: v for n, v in SEQUENCES.items() if n != "broken/scene_bad"
+    }
     logs_before = sorted((out / "scenes/scene_0/logs").iterdir())
     assert main(argv) == 1
     assert "0 done, 5 skipped (finished earlier), 1 failed" in capsys.readouterr().out
