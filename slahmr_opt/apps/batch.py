@@ -178,6 +178,20 @@ def make_job(sequence: Sequence, out: Path, options: dict[str, Any]) -> dict[str
     }
 
 
+STATUSES = ("done", "skipped", "failed")
+
+
+def count_statuses(records: list[dict]) -> dict[str, int]:
+    """How many records are ``done``, ``skipped`` and ``failed``."""
+    return {s: sum(r["status"] == s for r in records) for s in STATUSES}
+
+
+def failed_record(job: dict[str, Any], error: str, **extra: Any) -> dict[str, Any]:
+    """The record of a job whose process or task ended without writing its own."""
+    keys = ("name", "source", "seq", "layout", "digest", "log")
+    return {**{k: job.get(k) for k in keys}, "status": "failed", "error": error, **extra}
+
+
 def finished_record(job: dict[str, Any]) -> dict[str, Any] | None:
     """The record of a sequence finished earlier with the same options (its result complete),
     or None when it must run."""
@@ -216,12 +230,11 @@ def execute_job(job: dict[str, Any]) -> dict[str, Any]:
             if proc.returncode < 0
             else f"exited with status {proc.returncode}"
         )
-        record = {
-            **{k: job[k] for k in ("name", "source", "seq", "layout", "digest", "log")},
-            "status": "failed",
-            "error": f"the sequence's process {how} before finishing (see {log_path})",
-            "seconds": time.perf_counter() - start,
-        }
+        record = failed_record(
+            job,
+            f"the sequence's process {how} before finishing (see {log_path})",
+            seconds=time.perf_counter() - start,
+        )
     return record
 
 
@@ -270,11 +283,7 @@ def run_ray(
                 try:
                     record = ray.get(ref)
                 except ray.exceptions.RayError as exc:
-                    record = {
-                        **{k: job[k] for k in ("name", "source", "seq", "layout", "digest")},
-                        "status": "failed",
-                        "error": f"Ray task failed: {exc}",
-                    }
+                    record = failed_record(job, f"Ray task failed: {exc}")
                 on_done(record)
     finally:
         if started_here:
@@ -313,7 +322,7 @@ def write_summary(out: Path, records: list[dict], meta: dict[str, Any]) -> None:
     from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic
 
     records = sorted(records, key=lambda r: r["name"])
-    counts = {s: sum(r["status"] == s for r in records) for s in ("done", "skipped", "failed")}
+    counts = count_statuses(records)
     write_json_atomic(out / SUMMARY_JSON, {**meta, "counts": counts, "sequences": records})
     columns, rows = summary_rows(records)
     text = io.StringIO()
@@ -357,8 +366,7 @@ def run_batch(args: argparse.Namespace, progress: bool = True) -> tuple[list[dic
     def on_done(record: dict) -> None:
         records.append(record)
         bar.update(1)
-        counts = {s: sum(r["status"] == s for r in records) for s in ("done", "skipped", "failed")}
-        bar.set_postfix(counts, refresh=True)
+        bar.set_postfix(count_statuses(records), refresh=True)
         if record["status"] == "failed":
             bar.write(f"FAILED {record['name']}: {record.get('error')}")
 
@@ -384,7 +392,7 @@ def run_batch(args: argparse.Namespace, progress: bool = True) -> tuple[list[dic
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     records, out = run_batch(args)
-    counts = {s: sum(r["status"] == s for r in records) for s in ("done", "skipped", "failed")}
+    counts = count_statuses(records)
     print(
         f"{len(records)} sequences: {counts['done']} done, {counts['skipped']} skipped "
         f"(finished earlier), {counts['failed']} failed"
