@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "batch",
     "naive",
     "eval",
+    "evaluate",
     "table",
     "render",
     "export",

@@ -14,6 +14,9 @@
     ``slahmr/cameras/<seq>/shot-<k>/cameras.npz`` (optional; static cameras without it, as the
     original) and ``images/<seq>/`` (optional), or the PHALP pickle
     ``slahmr/phalp_out/results/<seq>.pkl`` when track_preds is absent (``trust_pickle``).
+``wham`` / ``gvhmr`` / ``tram``
+    Another method's output folder for one video (:mod:`slahmr_opt.io.peers.folders`): its
+    camera-frame SMPL, keypoints and SLAM cameras, read as one shot.
 
 Then, as the original does: a **shot** is chosen (the frames of one shot; cameras are per shot
 when their path holds ``{shot}``), optionally a frame sub-range, and **tracks are selected**: all
@@ -41,6 +44,7 @@ from slahmr_opt.io import cameras as camera_io
 from slahmr_opt.io import keypoints as keypoint_io
 from slahmr_opt.io import tracks as track_io
 from slahmr_opt.io.atomic import write_json_atomic
+from slahmr_opt.io.peers.folders import PEER_LAYOUTS, detect_peer_layout, load_peer_scene
 from slahmr_opt.io.scene_folder import FORMAT_NAME as SCENE_FORMAT_NAME
 from slahmr_opt.io.scene_folder import load_scene
 from slahmr_opt.scene import Cameras, Scene, Track, Visibility
@@ -66,7 +70,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LAYOUTS = ("scene-folder", "manifest", "slahmr-original")
+LAYOUTS = ("scene-folder", "manifest", "slahmr-original", *PEER_LAYOUTS)
 MANIFEST_NAMES = ("slahmr_opt.json", "manifest.json")
 MANIFEST_FORMAT = "slahmr-opt-manifest"
 MANIFEST_VERSION = 1
@@ -252,10 +256,13 @@ def detect_layout(path: str | os.PathLike) -> str:
         return "manifest"
     if _original_base(folder) is not None:
         return "slahmr-original"
+    peer = detect_peer_layout(folder)  # WHAM / GVHMR / TRAM output (io/peers/folders.py)
+    if peer is not None:
+        return peer
     raise ValueError(
         f"{folder}: unknown folder layout; expected a scene folder (scene.json), a manifest "
         f"({' or '.join(MANIFEST_NAMES)}), or the original SLAHMR layout "
-        "(slahmr/track_preds/<seq>/ …)"
+        "(slahmr/track_preds/<seq>/ …), or a WHAM / GVHMR / TRAM output folder"
     )
 
 
@@ -967,8 +974,9 @@ def _load_own_scene(
     frame_range: tuple[int, int] | None,
     fps: float | None,
     image_size: tuple[int, int] | None,
+    scene: Scene | None = None,
 ) -> Scene:
-    scene = load_scene(folder)
+    scene = load_scene(folder) if scene is None else scene
     if shot not in (None, 0):
         raise ValueError(f"{folder}: a scene folder holds one shot (0), got shot={shot}")
     if fps is not None and float(fps) != scene.fps:
@@ -1086,7 +1094,18 @@ def load_scene_folder(
     folder = Path(path)
     layout = detect_layout(folder)
     max_tracks, min_track_len = _limits(layout, max_tracks, min_track_len)
-    if layout == "scene-folder":
+    if layout == "scene-folder" or layout in PEER_LAYOUTS:
+        peer = None
+        if layout in PEER_LAYOUTS:
+            peer = load_peer_scene(
+                folder,
+                layout,
+                trust_pickle=trust_pickle,
+                fps=fps,
+                image_size=image_size,
+                focal=focal,
+            )
+            fps = image_size = None
         return _load_own_scene(
             folder,
             shot=shot,
@@ -1096,6 +1115,7 @@ def load_scene_folder(
             frame_range=frame_range,
             fps=fps,
             image_size=image_size,
+            scene=peer,
         )
     g = _prepare(folder, seq, trust_pickle, fps, image_size, focal)
     shots = np.unique(g.shot_ids).tolist()
@@ -1141,15 +1161,17 @@ def load_scene_folder_shots(
     folder = Path(path)
     layout = detect_layout(folder)
     max_tracks, min_track_len = _limits(layout, max_tracks, min_track_len)
-    if layout == "scene-folder":
+    if layout == "scene-folder" or layout in PEER_LAYOUTS:
         return {
             0: load_scene_folder(
                 folder,
+                trust_pickle=trust_pickle,
                 tracks=tracks,
                 max_tracks=max_tracks,
                 min_track_len=min_track_len,
                 fps=fps,
                 image_size=image_size,
+                focal=focal,
             )
         }
     g = _prepare(folder, seq, trust_pickle, fps, image_size, focal)
