@@ -291,28 +291,32 @@ def run_ray(
 
 
 def summary_rows(records: list[dict]) -> tuple[list[str], list[dict[str, Any]]]:
-    """CSV columns and one flat row per record."""
+    """CSV columns and one flat row per record: the estimate (``alpha``, the floor normal
+    ``floor_nx``… and offset ``floor_d_m`` in metres), the final energy of each pass
+    (``energy_<pass>``), then the metrics under their own names (``floor_offset`` there is the
+    floor error in mm, docs/metrics.md)."""
     passes: list[str] = []
     metrics: list[str] = []  # in the order the records list them (eval's column order)
     for r in records:
         passes += [p for p in r.get("passes", {}) if p not in passes]
         metrics += [m for m in r.get("metrics", {}) if m not in metrics]
-    columns = ["name", "status", "seconds", "alpha", "floor_nx", "floor_ny", "floor_nz"]
-    columns += ["floor_offset", "people", "frames"]
-    columns += [f"energy_{p}" for p in passes] + metrics
-    columns += ["resumed", "error", "layout", "source", "seq", "log"]
+    head = ["name", "status", "seconds", "alpha", "floor_nx", "floor_ny", "floor_nz", "floor_d_m"]
+    head += ["people", "frames", *(f"energy_{p}" for p in passes)]
+    tail = ["resumed", "error", "layout", "source", "seq", "log"]
+    metric_column = {m: m if m not in head + tail else f"metric_{m}" for m in metrics}
+    columns = head + list(metric_column.values()) + tail
     rows = []
     for r in records:
         floor = r.get("floor") or {}
         normal = floor.get("normal") or [None, None, None]
         row = {k: r.get(k) for k in columns}
         row.update(floor_nx=normal[0], floor_ny=normal[1], floor_nz=normal[2])
-        row["floor_offset"] = floor.get("offset")
+        row["floor_d_m"] = floor.get("offset")
         row["resumed"] = " ".join(r.get("resumed") or [])
         for p in passes:
             row[f"energy_{p}"] = r.get("passes", {}).get(p, {}).get("energy")
-        for m in metrics:
-            row[m] = r.get("metrics", {}).get(m)
+        for m, column in metric_column.items():
+            row[column] = r.get("metrics", {}).get(m)
         rows.append(row)
     return columns, rows
 

@@ -180,3 +180,21 @@ def test_batch_on_a_local_ray_instance(root, tmp_path, capsys):
         assert "0 done, 5 skipped" in capsys.readouterr().out
     finally:
         ray.shutdown()
+
+
+def test_summary_columns_keep_the_estimate_and_the_metrics_apart():
+    from slahmr_opt.apps.batch import summary_rows
+
+    record = {
+        "name": "a",
+        "status": "done",
+        "floor": {"normal": [0.0, -1.0, 0.0], "offset": -0.9},
+        "passes": {"root": {"energy": 12.5}},
+        "metrics": {"wa_mpjpe100": 50.0, "floor_offset": 31.0, "status": 7.0},
+        "resumed": ["root"],
+    }
+    columns, (row,) = summary_rows([record])
+    assert len(columns) == len(set(columns))
+    assert row["floor_d_m"] == -0.9 and row["floor_offset"] == 31.0  # estimate (m), error (mm)
+    assert row["status"] == "done" and row["metric_status"] == 7.0  # a clash is renamed
+    assert row["energy_root"] == 12.5 and row["floor_ny"] == -1.0 and row["resumed"] == "root"
