@@ -34,3 +34,29 @@ def test_version_and_help():
     text = subprocess.run([*run, "--help"], check=True, capture_output=True, text=True).stdout
     for command in ("batch", "table", "bench-startup", "run", "eval"):
         assert command in text
+
+
+def test_bench_startup_prints_and_writes_every_number(tmp_path, monkeypatch, capsys):
+    import json
+
+    from slahmr_opt.apps import bench_startup
+    from slahmr_opt.cli import main
+
+    timed = []
+
+    def fake_time(argv, repeats):
+        timed.append(argv)
+        return {"best": 0.5, "median": 0.6, "runs": repeats}
+
+    monkeypatch.setattr(bench_startup, "time_command", fake_time)
+    monkeypatch.setattr(bench_startup, "finished_batch", lambda root, n: (root / "d", root / "o"))
+    out = tmp_path / "startup.json"
+    assert main(["bench-startup", "--repeats", "2", "--sequences", "4", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "import slahmr_opt" in text and "all 4 finished: skipped" in text
+    assert "per finished sequence (batch rerun best / 4): 0.125" in text
+    report = json.loads(out.read_text())
+    assert len(report["seconds"]) == 5 and report["repeats"] == 2
+    assert any(argv[-1] == "--no-plot" and "batch" in argv for argv in timed)
+    modules = [m for m, _ in report["heaviest_imports"]]  # a real python -X importtime run
+    assert "slahmr_opt" in modules
