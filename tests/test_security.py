@@ -23,14 +23,12 @@ from slahmr_opt.body.model_files import read_model_file
 from slahmr_opt.body.standin import build_standin
 from slahmr_opt.cli import main as cli_main
 from slahmr_opt.errors import InputError, UnsafeFileError
-from slahmr_opt.io.keypoints import (
-    read_gvhmr_vitpose,
-    read_npy_file,
-    read_wham_tracking_results,
-)
+from slahmr_opt.io.common import read_npy_file
+from slahmr_opt.io.gvhmr_inputs import read_gvhmr_vitpose
+from slahmr_opt.io.phalp import read_phalp_pickle
 from slahmr_opt.io.results import load_estimate, save_estimate
 from slahmr_opt.io.scene_folder import load_ground_truth, load_scene, save_scene
-from slahmr_opt.io.tracks import read_phalp_pickle
+from slahmr_opt.io.wham_inputs import read_wham_tracking_results
 from slahmr_opt.priors.gmm import GaussianMixture
 from slahmr_opt.priors.humor import load_original_checkpoint, load_prior, load_weights
 from slahmr_opt.safe_load import load_npz, load_pickle, load_torch

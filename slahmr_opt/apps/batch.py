@@ -323,7 +323,7 @@ def summary_rows(records: list[dict]) -> tuple[list[str], list[dict[str, Any]]]:
 
 def write_summary(out: Path, records: list[dict], meta: dict[str, Any]) -> None:
     """``OUT/summary.json`` (everything) and ``OUT/summary.csv`` (one row per sequence)."""
-    from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic
+    from slahmr_opt.files import write_bytes_atomic, write_json_atomic
 
     records = sorted(records, key=lambda r: r["name"])
     counts = count_statuses(records)

@@ -22,7 +22,7 @@ JOB_FILE = "job.json"
 
 
 def write_record(out: Path, record: dict[str, Any]) -> None:
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
 
     write_json_atomic(out / JOB_FILE, record)
 

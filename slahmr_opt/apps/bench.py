@@ -11,7 +11,7 @@ from slahmr_opt.apps.common import add_threads_option, set_threads
 def _cmd_bench(args: argparse.Namespace) -> int:
     from slahmr_opt.apps.benchmark import BenchConfig, default_methods, run_benchmark
     from slahmr_opt.body import BodyModel
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
 
     set_threads(args.threads)
     methods = default_methods([m.strip() for m in args.methods.split(",") if m.strip()])

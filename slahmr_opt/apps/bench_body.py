@@ -12,7 +12,7 @@ def _cmd_bench_body(args: argparse.Namespace) -> int:
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.body.benchmark import time_body_paths, timings_to_dict
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
 
     set_threads(args.threads)
     body = BodyModel.resolve(args.body)

@@ -93,7 +93,7 @@ def _cmd_bench_startup(args: argparse.Namespace) -> int:
     for module, seconds in report["heaviest_imports"]:
         print(f"  {module:<52}{seconds:8.3f}")
     if args.json:
-        from slahmr_opt.io.atomic import write_json_atomic
+        from slahmr_opt.files import write_json_atomic
 
         write_json_atomic(args.json, report)
         print(f"wrote {args.json}")

@@ -106,7 +106,7 @@ def scene_demo(out: Path, body: BodyModel, frames: int = 300, seed: int = 0) -> 
 
     from slahmr_opt.eval.evaluate import evaluate_estimate
     from slahmr_opt.eval.metrics import format_table
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.io.results import save_estimate
     from slahmr_opt.io.scene_folder import load_ground_truth, load_scene
     from slahmr_opt.result import WorldEstimate

@@ -42,7 +42,7 @@ def result_body(result: str | Path, body: str | None):
 def _cmd_eval(args: argparse.Namespace) -> int:
     from slahmr_opt.eval.evaluate import evaluate_estimate
     from slahmr_opt.eval.metrics import format_table
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.io.results import load_estimate
     from slahmr_opt.io.scene_folder import load_ground_truth
 

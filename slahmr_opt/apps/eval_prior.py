@@ -10,7 +10,7 @@ from slahmr_opt.apps.common import add_threads_option, set_threads
 def _cmd_eval_prior(args: argparse.Namespace) -> int:
     from slahmr_opt.apps import train_prior as procedural
     from slahmr_opt.apps.common import load_motion_prior
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.priors.train import format_prior_report
 
     set_threads(args.threads)

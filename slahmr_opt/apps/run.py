@@ -58,7 +58,8 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--trust-pickle",
         action="store_true",
-        help="allow reading pickles (PHALP/WHAM); they can run code when loaded",
+        help="allow reading pickles (PHALP and WHAM results); only their data is read, a pickle "
+        "that refers to code is refused",
     )
     g.add_argument("--shot", type=int, default=None, help="shot to fit when there are several")
     g.add_argument(

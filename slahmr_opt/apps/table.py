@@ -145,7 +145,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
     text = render(header, body, args.format)
     print(text)
     if args.output:
-        from slahmr_opt.io.atomic import write_bytes_atomic
+        from slahmr_opt.files import write_bytes_atomic
 
         write_bytes_atomic(args.output, (text + "\n").encode("utf-8"))
         print(f"wrote {args.output}")

@@ -35,7 +35,7 @@ from torch import Tensor, nn
 
 from slahmr_opt.body.joint_maps import LANDMARK_NAMES
 from slahmr_opt.body.model_files import infer_model_type, read_model_file
-from slahmr_opt.io.atomic import write_npz_atomic
+from slahmr_opt.files import write_npz_atomic
 from slahmr_opt.reprs import short_repr
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from slahmr_opt.errors import InputError
-from slahmr_opt.io.atomic import write_npz_atomic
+from slahmr_opt.files import write_npz_atomic
 from slahmr_opt.safe_load import ChumpyArray, load_npz, load_pickle
 
 MODEL_TYPES = ("smpl", "smplh", "smplx")

@@ -16,7 +16,6 @@ Frame (SMPL's rest frame): +y up, the body faces +z, the body's left side is +x;
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from slahmr_opt.body.joint_maps import SMPL_PARENTS
+from slahmr_opt.files import write_npz_atomic
 
 __all__ = [
     "LANDMARK_VERTEX_IDS",
@@ -949,13 +949,5 @@ def standin_path(cache_dir: str | os.PathLike | None = None) -> Path:
         return path
     folder.mkdir(parents=True, exist_ok=True)
     arrays = build_standin()
-    fd, tmp = tempfile.mkstemp(prefix=".standin_", suffix=".npz.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_npz_atomic(path, arrays, compressed=True)
     return path

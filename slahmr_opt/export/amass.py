@@ -1,10 +1,11 @@
 """AMASS-style motion files, one per person, in the floor-aligned frame (+z up, floor at z = 0).
 
 AMASS (and HuMoR, which trains on it) stores each sequence z-up with the floor at height 0. This
-exporter moves each person's root into the floor-aligned frame of the result
-(:func:`slahmr_opt.export.skeleton.output_transform`) and writes the arrays of the io package's
-AMASS writer (:func:`slahmr_opt.io.results.person_to_amass`: ``poses``, ``trans``, ``betas``,
-``gender``, ``mocap_framerate``, ``frames`` …) to ``person_<id>.npz``.
+exporter writes, for the floor-aligned frame of the result
+(:func:`slahmr_opt.export.skeleton.output_transform`), the io package's AMASS person file
+(:func:`slahmr_opt.io.amass.person_arrays`: ``poses``, ``trans``, ``root_orient``, ``pose_body``
+in that frame, ``betas``, ``gender``, ``mocap_framerate``, ``frames``, the world motion under
+``*_world`` names) to ``person_<id>.npz``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slahmr_opt.export.skeleton import output_transform
-from slahmr_opt.geometry.floor import rest_pelvis, smpl_world_to_floor
-from slahmr_opt.io.atomic import write_npz_atomic
-from slahmr_opt.io.results import person_to_amass
-from slahmr_opt.scene import PersonMotion
+from slahmr_opt.files import write_npz_atomic
+from slahmr_opt.io.amass import person_arrays, person_file_name
 from slahmr_opt.vis.source import as_source, resolve_body
 
 if TYPE_CHECKING:
@@ -54,18 +53,6 @@ def export_amass(
     transform, _ = output_transform(source, "z")
     written = []
     for person in estimate.people:
-        go, tr = smpl_world_to_floor(
-            person.global_orient, person.transl, rest_pelvis(body, person.betas), transform
-        )
-        moved = PersonMotion(
-            track_id=person.track_id,
-            frames=person.frames,
-            global_orient=go,
-            body_pose=person.body_pose,
-            betas=person.betas,
-            transl=tr,
-            contacts=person.contacts,
-        )
-        arrays = person_to_amass(moved, estimate.fps, gender)
-        written.append(write_npz_atomic(Path(out_dir) / f"person_{person.track_id}.npz", arrays))
+        arrays = person_arrays(person, estimate.fps, gender, body, transform)
+        written.append(write_npz_atomic(Path(out_dir) / person_file_name(person.track_id), arrays))
     return written

@@ -1,41 +1,23 @@
-"""Readers and writers of 2D keypoints: OpenPose JSON, COCO-17 / BODY_25 arrays, WHAM, GVHMR.
+"""2D keypoints: joint layouts (OpenPose BODY_25, COCO-17) and keypoint array files.
 
 Every reader returns keypoints in OpenPose BODY_25 order, ``(..., 25, 3)``: x, y in pixels and a
-confidence in [0, 1]. COCO-17 keypoints (ViTPose, WHAM, GVHMR) are scattered into BODY_25 slots
-with the original SLAHMR map :data:`~slahmr_opt.body.joint_maps.COCO17_TO_BODY25`; neck (1),
-mid-hip (8) and the six foot points (19–24) have no COCO source and stay zero (confidence 0).
-Confidences are kept as the detector wrote them (the original zeroes joints below 0.4 later, when
-it builds its data term; no reader here does).
+confidence. COCO-17 keypoints (ViTPose, WHAM, GVHMR) are scattered into BODY_25 slots with the
+original SLAHMR map :data:`~slahmr_opt.body.joint_maps.COCO17_TO_BODY25`; neck (1), mid-hip (8)
+and the six foot points (19–24) have no COCO source and stay zero (confidence 0).
 
-Per-person keypoints come back as :class:`KeypointTrack` (source frame indices + BODY_25 rows).
-Formats (docs/formats.md, "Readers"):
-
-- OpenPose JSON, one file per frame: ``{"people": [{"pose_keypoints_2d": [x, y, c] × 25,
-  "person_id": [id]}]}`` — :func:`read_openpose_json`, :func:`read_openpose_tracks`.
-- Keypoint arrays: ``.npy`` (T, J, 3), ``.npz`` with ``keypoints`` (N, J, 3) and optional
-  ``frames`` (N,), JSON in the COCO results form (``image_id``, ``keypoints`` flat, optional
-  ``track_id``) or ``{"frames", "keypoints"}``; J = 17 (COCO-17) or 25 (BODY_25) —
-  :func:`read_keypoint_arrays`.
-- WHAM ``tracking_results.pth`` (a joblib pickle: id → ``frame_id`` (N,), ``keypoints``
-  (N, 17, 3)) — :func:`read_wham_tracking_results`, behind ``trust_pickle``.
-- GVHMR ``vitpose.pt`` (a torch tensor (L, 17, 3) for one person over all L frames) —
-  :func:`read_gvhmr_vitpose`; read with ``torch.load(weights_only=True)``, which runs no code.
-
-This module also holds the helpers the other readers share: :func:`read_pickle` /
-:func:`read_torch_file` (pickles are refused unless ``trust_pickle=True``) and
-:class:`FrameIndex` (file names → frame indices).
-
-Every error is a ValueError that names the file, the field and the expected form.
+Per-person keypoints are :class:`KeypointTrack` (source frame indices + BODY_25 rows). Files
+read here (docs/formats.md, "Keypoints"): ``.npy`` (T, J, 3), ``.npz`` with ``keypoints``
+(N, J, 3) and optional ``frames`` (N,), JSON in the COCO results form (``image_id``,
+``keypoints`` flat, optional ``track_id``) or ``{"frames", "keypoints"}``; J = 17 or 25.
+OpenPose JSON is in :mod:`~slahmr_opt.io.openpose`, WHAM's and GVHMR's files in
+:mod:`~slahmr_opt.io.wham_inputs` and :mod:`~slahmr_opt.io.gvhmr_inputs`.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
-import pickle
-import re
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,31 +25,29 @@ from typing import Any, Literal
 import numpy as np
 
 from slahmr_opt.body.joint_maps import COCO17_TO_BODY25
-from slahmr_opt.errors import InputError
-from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic
-from slahmr_opt.safe_load import load_npy, load_npz, load_pickle, load_torch
+from slahmr_opt.files import write_bytes_atomic, write_json_atomic, write_npz_atomic
+from slahmr_opt.io.common import (
+    as_numeric_array,
+    check_finite,
+    check_frames,
+    npy_bytes,
+    read_json_file,
+    read_npy_file,
+    read_npz_file,
+)
 
 __all__ = [
     "KEYPOINT_LAYOUTS",
-    "FrameIndex",
+    "ConfidenceClips",
+    "KeypointLayout",
     "KeypointTrack",
     "body25_to_coco17_array",
     "coco17_to_body25_array",
+    "keypoint_array_track",
     "keypoints_to_body25",
-    "read_gvhmr_vitpose",
     "read_keypoint_arrays",
-    "read_openpose_json",
-    "read_openpose_tracks",
-    "read_pickle",
-    "read_torch_file",
-    "read_wham_tracking_results",
-    "wham_tracking_results_to_keypoints",
     "write_coco_results_json",
-    "write_gvhmr_vitpose",
     "write_keypoint_array",
-    "write_openpose_json",
-    "write_openpose_tracks",
-    "write_wham_tracking_results",
 ]
 
 KEYPOINT_LAYOUTS: dict[str, int] = {"body25": 25, "coco17": 17}
@@ -75,214 +55,7 @@ KEYPOINT_LAYOUTS: dict[str, int] = {"body25": 25, "coco17": 17}
 
 KeypointLayout = Literal["auto", "body25", "coco17"]
 
-OPENPOSE_SUFFIX = "_keypoints"
-"""OpenPose names its per-frame files ``<image name>_keypoints.json``."""
-
-
-# --------------------------------------------------------------------------------------------
-# shared helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _label(path: str | os.PathLike) -> str:
-    return str(path)
-
-
-def as_numeric_array(value: Any, label: str, field: str) -> np.ndarray:
-    """``value`` as a new float64 array, or a ValueError naming the file and the field."""
-    try:
-        out = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{label}: field {field!r} must be a numeric array ({err})") from None
-    return out
-
-
-def check_finite(array: np.ndarray, label: str, field: str) -> None:
-    """Raise a ValueError naming the file, the field and the first non-finite entry."""
-    if not np.all(np.isfinite(array)):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise ValueError(
-            f"{label}: field {field!r} must be finite; found {array[bad]} at index {bad}"
-        )
-
-
-def check_frames(frames: Any, label: str, field: str = "frames") -> np.ndarray:
-    """Validate frame indices: (N,) non-negative integers, strictly increasing, N ≥ 1."""
-    arr = np.asarray(frames)
-    if arr.ndim != 1:
-        raise ValueError(f"{label}: field {field!r} has shape {arr.shape}, expected (N,)")
-    if arr.size == 0:
-        raise ValueError(f"{label}: field {field!r} is empty; expected at least one frame")
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError(f"{label}: field {field!r} must hold integer frame indices")
-    elif arr.dtype.kind not in "iu":
-        raise ValueError(
-            f"{label}: field {field!r} must hold integer frame indices, got dtype {arr.dtype}"
-        )
-    arr = arr.astype(np.int64)
-    if arr[0] < 0 or np.any(np.diff(arr) <= 0):
-        raise ValueError(
-            f"{label}: field {field!r} must be non-negative and strictly increasing, got "
-            f"{arr[:6].tolist()}{'…' if arr.size > 6 else ''}"
-        )
-    return arr
-
-
-def read_json_file(path: str | os.PathLike, what: str) -> Any:
-    """Parse a JSON file; ValueError naming it when missing or malformed."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{_label(path)}: file not found ({what})")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{_label(path)}: cannot parse {what} as JSON ({err})") from None
-
-
-def read_npz_file(path: str | os.PathLike, what: str) -> dict[str, np.ndarray]:
-    """Every array of an npz file (no pickled objects); InputError naming the file on failure."""
-    return load_npz(path, what)
-
-
-def read_npy_file(path: str | os.PathLike, what: str) -> np.ndarray:
-    """A plain ``.npy`` array (no pickled objects); InputError naming the file on failure."""
-    return load_npy(path, what)
-
-
-def _pickle_refused(label: str, what: str) -> ValueError:
-    return InputError(
-        f"{label}: {what} is a Python pickle; pickles are read only when you allow it with "
-        "trust_pickle=True (CLI: --trust-pickle), and then only their data (arrays, numbers, "
-        "strings, containers) — a pickle that refers to code is refused either way."
-    )
-
-
-def read_pickle(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a pickle (plain or written by joblib), only when the caller opted in.
-
-    The file is read by :func:`slahmr_opt.safe_load.load_pickle`: only data classes (numpy arrays,
-    builtin containers, torch tensors, joblib's array wrapper) are rebuilt, so no code from the
-    file runs even with ``trust_pickle=True``.
-
-    Args:
-        path: the pickle file.
-        trust_pickle: must be True (the user's opt-in for reading pickles).
-        what: what the file is, for messages (e.g. "PHALP tracklets").
-
-    Returns:
-        The unpickled object.
-    """
-    path = Path(path)
-    label = _label(path)
-    if not path.is_file():
-        raise InputError(f"{label}: file not found ({what})")
-    if not trust_pickle:
-        raise _pickle_refused(label, what)
-    return load_pickle(path, what)
-
-
-def read_torch_file(path: str | os.PathLike, *, trust_pickle: bool, what: str) -> Any:
-    """Load a ``torch.save`` file safely, or a plain/joblib pickle when the caller opted in.
-
-    ``torch.save`` files are read with ``weights_only=True`` (tensors, containers, numpy arrays;
-    runs no code) and need no opt-in. Other pickles (joblib files such as WHAM's ``.pth``) are
-    read only with ``trust_pickle=True``, by the same data-only unpickler as :func:`read_pickle`.
-
-    Args:
-        path: the file.
-        trust_pickle: allow reading a file that is a plain or joblib pickle.
-        what: what the file is, for messages.
-
-    Returns:
-        The loaded object (torch tensors stay tensors).
-    """
-    path = Path(path)
-    label = _label(path)
-    if not path.is_file():
-        raise InputError(f"{label}: file not found ({what})")
-    if zipfile.is_zipfile(path):
-        return load_torch(path, what)
-    return read_pickle(path, trust_pickle=trust_pickle, what=what)
-
-
-def to_numpy(value: Any) -> Any:
-    """Tensors (CPU or not) → numpy arrays; other values unchanged."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        return value.detach().cpu().numpy()
-    return value
-
-
-_TRAILING_NUMBER = re.compile(r"(\d+)$")
-
-
-def frame_stem(file_name: str, suffix: str = "") -> str:
-    """A frame's name from a file name: extension dropped, then ``suffix`` if it ends with it.
-
-    ``"000012_keypoints.json"`` with suffix ``"_keypoints"`` → ``"000012"``;
-    ``"000012.jpg"`` → ``"000012"``.
-    """
-    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
-    if suffix and stem.endswith(suffix):
-        stem = stem[: -len(suffix)]
-    return stem
-
-
-class FrameIndex:
-    """Maps frame names (file stems) to 0-based frame indices of the video.
-
-    With a frame list (sorted image names, the keys of a ``shot_idcs`` JSON...), a name's index
-    is its position in the list and a name not in it is an error. Without one, the index is the
-    trailing integer of the name minus ``first_frame`` (ffmpeg numbers frames from 1, OpenPose on
-    a video from 0).
-
-    Args:
-        names: frame names in video order (stems, no extension), or None.
-        first_frame: number of the first frame when indices are parsed from names.
-        source: where the frame list comes from, for messages.
-    """
-
-    def __init__(
-        self, names: Sequence[str] | None = None, first_frame: int = 0, source: str = ""
-    ) -> None:
-        self.names = list(names) if names is not None else None
-        self.first_frame = int(first_frame)
-        self.source = source
-        self._lookup = {n: i for i, n in enumerate(self.names)} if self.names is not None else None
-        if self.names is not None and len(self._lookup) != len(self.names):
-            raise ValueError(f"{source or 'frame list'}: frame names must be unique")
-
-    @property
-    def num_frames(self) -> int | None:
-        """Number of frames of the frame list, or None without one."""
-        return None if self.names is None else len(self.names)
-
-    def index(self, name: str, label: str) -> int:
-        """Frame index of ``name``; ``label`` names the file it came from, for errors."""
-        if self._lookup is not None:
-            if name not in self._lookup:
-                raise ValueError(
-                    f"{label}: frame {name!r} is not in the frame list ({self.source}, "
-                    f"{len(self._lookup)} frames)"
-                )
-            return self._lookup[name]
-        m = _TRAILING_NUMBER.search(name)
-        if m is None:
-            raise ValueError(
-                f"{label}: cannot tell the frame index of {name!r}: expected a name ending in a "
-                "frame number, or a frame list (images folder or shots file)"
-            )
-        index = int(m.group(1)) - self.first_frame
-        if index < 0:
-            raise ValueError(
-                f"{label}: frame number {m.group(1)} is below first_frame = {self.first_frame}"
-            )
-        return index
-
-
-# --------------------------------------------------------------------------------------------
-# layouts
-# --------------------------------------------------------------------------------------------
+log = logging.getLogger(__name__)
 
 
 def coco17_to_body25_array(coco: np.ndarray) -> np.ndarray:
@@ -312,19 +85,75 @@ def body25_to_coco17_array(body25: np.ndarray) -> np.ndarray:
     return np.asarray(body25, dtype=np.float64)[..., list(COCO17_TO_BODY25), :]
 
 
+@dataclass(eq=False)
+class ConfidenceClips:
+    """Keypoint confidences above 1 clipped to 1 while reading one source.
+
+    ViTPose (through mmpose) reports each joint's confidence as the heatmap maximum, which can
+    exceed 1 (mmpose issues #666, #884, #1324); WHAM's ``tracking_results.pth``, GVHMR's
+    ``vitpose.pt`` and SLAHMR's PHALP pickle carry them as written. The policy: values above 1
+    become 1 and the reader says so once (:meth:`report`); negative or non-finite values are
+    errors. The solver's confidence threshold and weights apply afterwards as usual.
+
+    Attributes:
+        source: the file or folder read, for the message.
+        count: confidences clipped so far.
+        largest: the largest confidence seen (1.0 when none was clipped).
+    """
+
+    source: str
+    count: int = 0
+    largest: float = 1.0
+    _reported: bool = False
+
+    def clip(self, conf: np.ndarray) -> np.ndarray:
+        """``conf`` with values above 1 set to 1, counted here."""
+        over = conf > 1.0
+        if np.any(over):
+            self.count += int(np.count_nonzero(over))
+            self.largest = max(self.largest, float(conf[over].max()))
+            conf = np.minimum(conf, 1.0)
+        return conf
+
+    def message(self) -> str | None:
+        """What was clipped, or None when nothing was."""
+        if self.count == 0:
+            return None
+        return (
+            f"{self.source}: {self.count} keypoint confidence(s) above 1 (largest "
+            f"{self.largest:.4g}, heatmap maxima as ViTPose/mmpose write them) were clipped to 1"
+        )
+
+    def report(self) -> str | None:
+        """Log :meth:`message` once (WARNING) and return it; later calls only return it."""
+        msg = self.message()
+        if msg is not None and not self._reported:
+            log.warning(msg)
+            self._reported = True
+        return msg
+
+
 def keypoints_to_body25(
-    keypoints: Any, *, layout: KeypointLayout = "auto", label: str, field: str = "keypoints"
+    keypoints: Any,
+    *,
+    layout: KeypointLayout = "auto",
+    label: str,
+    field: str = "keypoints",
+    clips: ConfidenceClips | None = None,
 ) -> np.ndarray:
     """Validate 2D keypoints and return them in BODY_25 order.
 
+    Confidences above 1 are clipped to 1 (:class:`ConfidenceClips`): counted in ``clips`` when
+    given (the caller reports once for its whole source), else reported here.
+
     Args:
-        keypoints: (..., J, 3) x, y (pixels), confidence in [0, 1]; J = 25 (BODY_25) or 17
-            (COCO-17).
+        keypoints: (..., J, 3) x, y (pixels), confidence ≥ 0; J = 25 (BODY_25) or 17 (COCO-17).
         layout: "body25", "coco17", or "auto" (by J).
         label, field: file and field, for messages.
+        clips: collects clipped confidences for one report per source.
 
     Returns:
-        (..., 25, 3) float64.
+        (..., 25, 3) float64, confidences in [0, 1].
     """
     arr = as_numeric_array(keypoints, label, field)
     if arr.ndim < 2 or arr.shape[-1] != 3:
@@ -353,12 +182,18 @@ def keypoints_to_body25(
         )
     check_finite(arr, label, field)
     conf = arr[..., 2]
-    if np.any((conf < 0) | (conf > 1)):
-        bad = tuple(int(i) for i in np.argwhere((conf < 0) | (conf > 1))[0])
+    if np.any(conf < 0):
+        bad = tuple(int(i) for i in np.argwhere(conf < 0)[0])
         raise ValueError(
             f"{label}: field {field!r} holds confidence {conf[bad]} at index {bad}; expected "
-            "confidences in [0, 1]"
+            "confidences ≥ 0 (values above 1 are clipped to 1)"
         )
+    if np.any(conf > 1):
+        own = clips is None
+        clips = ConfidenceClips(label) if own else clips
+        arr[..., 2] = clips.clip(conf)
+        if own:
+            clips.report()
     return coco17_to_body25_array(arr) if layout == "coco17" else arr
 
 
@@ -387,212 +222,9 @@ class KeypointTrack:
             )
 
 
-# --------------------------------------------------------------------------------------------
-# OpenPose JSON
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class OpenPoseFrame:
-    """The people of one OpenPose JSON file.
-
-    Attributes:
-        keypoints: (P, 25, 3) BODY_25, one row per person (P may be 0).
-        person_ids: P ids; None where the file has ``person_id`` −1 or none.
-    """
-
-    keypoints: np.ndarray
-    person_ids: list[int | None]
-
-
-def read_openpose_json(path: str | os.PathLike) -> OpenPoseFrame:
-    """Read one OpenPose JSON file (BODY_25).
-
-    Fields read: ``people[i].pose_keypoints_2d`` (75 numbers: x, y, confidence for the 25
-    BODY_25 joints) and ``people[i].person_id`` (``[id]`` or an int; −1 means none). Other
-    fields (face, hands, 3D) are ignored.
-
-    Args:
-        path: the ``*_keypoints.json`` file.
-
-    Returns:
-        The people of the frame.
-    """
-    label = _label(path)
-    data = read_json_file(path, "OpenPose keypoints")
-    if not isinstance(data, dict) or not isinstance(data.get("people"), list):
-        raise ValueError(
-            f"{label}: field 'people' missing; expected an OpenPose JSON object "
-            '{"people": [{"pose_keypoints_2d": [...]}]}'
-        )
-    rows, ids = [], []
-    for i, person in enumerate(data["people"]):
-        field = f"people[{i}].pose_keypoints_2d"
-        if not isinstance(person, dict) or "pose_keypoints_2d" not in person:
-            raise ValueError(f"{label}: field {field!r} missing")
-        flat = as_numeric_array(person["pose_keypoints_2d"], label, field)
-        if flat.ndim != 1 or flat.size % 3 != 0:
-            raise ValueError(
-                f"{label}: field {field!r} has shape {flat.shape}, expected a flat list of 75 "
-                "numbers (x, y, confidence × 25 BODY_25 joints)"
-            )
-        if flat.size != 75:
-            raise ValueError(
-                f"{label}: field {field!r} holds {flat.size // 3} joints, an unknown keypoint "
-                "layout; expected 25 (OpenPose BODY_25, 75 numbers)"
-            )
-        rows.append(
-            keypoints_to_body25(flat.reshape(25, 3), layout="body25", label=label, field=field)
-        )
-        pid = person.get("person_id", -1)
-        if isinstance(pid, list):
-            pid = pid[0] if pid else -1
-        if isinstance(pid, bool) or not isinstance(pid, (int, float)) or pid != int(pid):
-            raise ValueError(
-                f"{label}: field 'people[{i}].person_id' is {pid!r}, expected an integer or [id]"
-            )
-        ids.append(None if int(pid) < 0 else int(pid))
-    kp = np.stack(rows) if rows else np.zeros((0, 25, 3))
-    return OpenPoseFrame(keypoints=kp, person_ids=ids)
-
-
-def write_openpose_json(
-    path: str | os.PathLike, keypoints: np.ndarray, person_ids: Sequence[int] | None = None
-) -> Path:
-    """Write one OpenPose JSON file (BODY_25), atomically.
-
-    Args:
-        path: destination ``*_keypoints.json``.
-        keypoints: (P, 25, 3) x, y, confidence per person.
-        person_ids: P non-negative ids (written as ``person_id: [id]``); default −1 (none).
-
-    Returns:
-        The path written.
-    """
-    kp = keypoints_to_body25(keypoints, layout="body25", label=_label(path))
-    if kp.ndim != 3:
-        raise ValueError(f"{_label(path)}: keypoints must have shape (P, 25, 3), got {kp.shape}")
-    if person_ids is not None and len(person_ids) != kp.shape[0]:
-        raise ValueError(f"{_label(path)}: {len(person_ids)} person_ids for {kp.shape[0]} people")
-    people = [
-        {
-            "person_id": [int(person_ids[i]) if person_ids is not None else -1],
-            "pose_keypoints_2d": [float(v) for v in kp[i].reshape(-1)],
-        }
-        for i in range(kp.shape[0])
-    ]
-    return write_json_atomic(path, {"version": 1.3, "people": people})
-
-
-def _openpose_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".json")
-
-
-def read_openpose_tracks(
-    folder: str | os.PathLike, frame_index: FrameIndex | None = None
-) -> dict[str, KeypointTrack]:
-    """Read a folder of OpenPose JSON files as per-person keypoint tracks.
-
-    Two layouts are accepted:
-
-    - **one folder per track** (the original SLAHMR export): ``<folder>/<track id>/<frame>_
-      keypoints.json``, each file holding the person as ``people[0]``;
-    - **one file per frame** (OpenPose run with tracking): ``<folder>/<frame>_keypoints.json``
-      with ``people[i].person_id`` naming each person's track.
-
-    A file with an empty ``people`` list is a frame where the person was not detected (so is a
-    row whose confidences are all 0, when the tracks are built).
-
-    Args:
-        folder: the folder.
-        frame_index: maps frame names (file names without ``_keypoints.json``) to frame indices;
-            default: the trailing number of the name.
-
-    Returns:
-        track id → keypoints; empty tracks are errors.
-    """
-    folder = Path(folder)
-    label = _label(folder)
-    if not folder.is_dir():
-        raise ValueError(f"{label}: folder not found (OpenPose keypoints)")
-    frame_index = frame_index if frame_index is not None else FrameIndex()
-    subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    rows: dict[str, dict[int, np.ndarray]] = {}
-    if subdirs:
-        for sub in subdirs:
-            files = _openpose_files(sub)
-            if not files:
-                raise ValueError(
-                    f"{_label(sub)}: empty track: no OpenPose *_keypoints.json files in it"
-                )
-            per_frame: dict[int, np.ndarray] = {}
-            for f in files:
-                frame = read_openpose_json(f)
-                if frame.keypoints.shape[0] == 0:
-                    continue
-                per_frame[frame_index.index(frame_stem(f.name, OPENPOSE_SUFFIX), _label(f))] = (
-                    frame.keypoints[0]
-                )
-            rows[sub.name] = per_frame
-    else:
-        files = _openpose_files(folder)
-        if not files:
-            raise ValueError(f"{label}: no OpenPose *_keypoints.json files or track folders")
-        for f in files:
-            frame = read_openpose_json(f)
-            index = frame_index.index(frame_stem(f.name, OPENPOSE_SUFFIX), _label(f))
-            for k, pid in enumerate(frame.person_ids):
-                if pid is None:
-                    raise ValueError(
-                        f"{_label(f)}: field 'people[{k}].person_id' is -1 (untracked); expected "
-                        "track ids, or one folder per track (<folder>/<track id>/*.json)"
-                    )
-                per_frame = rows.setdefault(str(pid), {})
-                if index in per_frame:
-                    raise ValueError(f"{_label(f)}: person_id {pid} appears twice in frame {index}")
-                per_frame[index] = frame.keypoints[k]
-    out = {}
-    for tid, per_frame in rows.items():
-        if not per_frame:
-            raise ValueError(
-                f"{label}: empty track {tid!r}: every file of it has an empty 'people' list"
-            )
-        frames = np.array(sorted(per_frame), dtype=np.int64)
-        out[tid] = KeypointTrack(tid, frames, np.stack([per_frame[i] for i in frames]))
-    return out
-
-
-def write_openpose_tracks(
-    folder: str | os.PathLike,
-    tracks: Mapping[str, KeypointTrack] | Iterable[KeypointTrack],
-    frame_names: Sequence[str],
-) -> Path:
-    """Write keypoint tracks as ``<folder>/<track id>/<frame name>_keypoints.json``.
-
-    Args:
-        folder: destination (created).
-        tracks: the tracks (each row becomes ``people[0]`` of its frame's file).
-        frame_names: name of every video frame, indexed by frame index.
-
-    Returns:
-        The folder.
-    """
-    folder = Path(folder)
-    items = tracks.values() if isinstance(tracks, Mapping) else tracks
-    for kt in items:
-        for frame, row in zip(kt.frames, kt.keypoints, strict=True):
-            write_openpose_json(
-                folder / kt.track_id / f"{frame_names[frame]}{OPENPOSE_SUFFIX}.json", row[None]
-            )
-    return folder
-
-
-# --------------------------------------------------------------------------------------------
-# keypoint arrays (COCO-17 or BODY_25): npy, npz, JSON
-# --------------------------------------------------------------------------------------------
-
-
-def _coco_results(data: list, label: str, default_id: str, layout: KeypointLayout) -> dict:
+def _coco_results(
+    data: list, label: str, default_id: str, layout: KeypointLayout, clips: ConfidenceClips
+) -> dict:
     grouped: dict[str, dict[int, np.ndarray]] = {}
     for i, entry in enumerate(data):
         if not isinstance(entry, dict) or "image_id" not in entry or "keypoints" not in entry:
@@ -612,7 +244,7 @@ def _coco_results(data: list, label: str, default_id: str, layout: KeypointLayou
                 "of x, y, score triples"
             )
         row = keypoints_to_body25(
-            flat.reshape(-1, 3), layout=layout, label=label, field=f"[{i}].keypoints"
+            flat.reshape(-1, 3), layout=layout, label=label, field=f"[{i}].keypoints", clips=clips
         )
         tid = str(entry["track_id"]) if "track_id" in entry else default_id
         per_frame = grouped.setdefault(tid, {})
@@ -632,10 +264,16 @@ def _coco_results(data: list, label: str, default_id: str, layout: KeypointLayou
     }
 
 
-def _array_track(
-    tid: str, keypoints: Any, frames: Any, label: str, layout: KeypointLayout
+def keypoint_array_track(
+    tid: str,
+    keypoints: Any,
+    frames: Any,
+    label: str,
+    layout: KeypointLayout,
+    clips: ConfidenceClips | None = None,
 ) -> KeypointTrack:
-    kp = keypoints_to_body25(keypoints, layout=layout, label=label)
+    """One person's keypoints from an (N, J, 3) array and its (N,) frames (default 0 … N−1)."""
+    kp = keypoints_to_body25(keypoints, layout=layout, label=label, clips=clips)
     if kp.ndim != 3:
         raise ValueError(
             f"{label}: field 'keypoints' has shape {kp.shape}, expected (N, J, 3) for one person"
@@ -653,22 +291,34 @@ def _array_track(
     return KeypointTrack(tid, frames, kp)
 
 
-def _read_keypoint_file(path: Path, layout: KeypointLayout) -> dict[str, KeypointTrack]:
-    label = _label(path)
+def _read_keypoint_file(
+    path: Path, layout: KeypointLayout, clips: ConfidenceClips
+) -> dict[str, KeypointTrack]:
+    label = str(path)
     tid = path.stem
     if path.suffix == ".npy":
-        return {tid: _array_track(tid, read_npy_file(path, "keypoints"), None, label, layout)}
+        return {
+            tid: keypoint_array_track(
+                tid, read_npy_file(path, "keypoints"), None, label, layout, clips
+            )
+        }
     if path.suffix == ".npz":
         z = read_npz_file(path, "keypoints")
         if "keypoints" not in z:
             raise ValueError(f"{label}: field 'keypoints' missing (has {sorted(z)})")
-        return {tid: _array_track(tid, z["keypoints"], z.get("frames"), label, layout)}
+        return {
+            tid: keypoint_array_track(tid, z["keypoints"], z.get("frames"), label, layout, clips)
+        }
     if path.suffix == ".json":
         data = read_json_file(path, "keypoints")
         if isinstance(data, list):
-            return _coco_results(data, label, tid, layout)
+            return _coco_results(data, label, tid, layout, clips)
         if isinstance(data, dict) and "keypoints" in data:
-            return {tid: _array_track(tid, data["keypoints"], data.get("frames"), label, layout)}
+            return {
+                tid: keypoint_array_track(
+                    tid, data["keypoints"], data.get("frames"), label, layout, clips
+                )
+            }
         raise ValueError(
             f"{label}: expected a COCO results list [{{'image_id', 'keypoints'}}] or an object "
             "{'keypoints': (N, J, 3), 'frames': (N,)}"
@@ -679,7 +329,10 @@ def _read_keypoint_file(path: Path, layout: KeypointLayout) -> dict[str, Keypoin
 
 
 def read_keypoint_arrays(
-    path: str | os.PathLike, *, layout: KeypointLayout = "auto"
+    path: str | os.PathLike,
+    *,
+    layout: KeypointLayout = "auto",
+    clips: ConfidenceClips | None = None,
 ) -> dict[str, KeypointTrack]:
     """Read keypoint arrays (ViTPose COCO-17 or BODY_25) from a file or a folder of files.
 
@@ -695,27 +348,32 @@ def read_keypoint_arrays(
     Args:
         path: a file, or a folder whose ``.npy``/``.npz``/``.json`` files are each read.
         layout: "auto" (by J), "coco17" or "body25".
+        clips: collects confidences above 1 (reported here when not given).
 
     Returns:
         track id → keypoints (BODY_25).
     """
     path = Path(path)
+    own = ConfidenceClips(str(path)) if clips is None else clips
     if path.is_dir():
         files = sorted(
             p for p in path.iterdir() if p.is_file() and p.suffix in (".npy", ".npz", ".json")
         )
         if not files:
-            raise ValueError(f"{_label(path)}: no .npy, .npz or .json keypoint files")
+            raise ValueError(f"{path}: no .npy, .npz or .json keypoint files")
         out: dict[str, KeypointTrack] = {}
         for f in files:
-            for tid, kt in _read_keypoint_file(f, layout).items():
+            for tid, kt in _read_keypoint_file(f, layout, own).items():
                 if tid in out:
-                    raise ValueError(f"{_label(f)}: track id {tid!r} appears in two files")
+                    raise ValueError(f"{f}: track id {tid!r} appears in two files")
                 out[tid] = kt
-        return out
-    if not path.is_file():
-        raise ValueError(f"{_label(path)}: file not found (keypoints)")
-    return _read_keypoint_file(path, layout)
+    elif path.is_file():
+        out = _read_keypoint_file(path, layout, own)
+    else:
+        raise ValueError(f"{path}: file not found (keypoints)")
+    if clips is None:
+        own.report()
+    return out
 
 
 def write_keypoint_array(
@@ -738,20 +396,12 @@ def write_keypoint_array(
     kp = body25_to_coco17_array(track.keypoints) if layout == "coco17" else track.keypoints
     if path.suffix == ".npy":
         if not np.array_equal(track.frames, np.arange(track.frames.size)):
-            raise ValueError(f"{_label(path)}: .npy holds no frame indices; frames must be 0…N−1")
-        buf = _npy_bytes(kp)
+            raise ValueError(f"{str(path)}: .npy holds no frame indices; frames must be 0…N−1")
+        buf = npy_bytes(kp)
         return write_bytes_atomic(path, buf)
     if path.suffix == ".npz":
         return write_npz_atomic(path, {"keypoints": kp, "frames": track.frames})
-    raise ValueError(f"{_label(path)}: expected a .npy or .npz destination")
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
-    return buf.getvalue()
+    raise ValueError(f"{str(path)}: expected a .npy or .npz destination")
 
 
 def write_coco_results_json(
@@ -779,142 +429,3 @@ def write_coco_results_json(
                 entry["track_id"] = kt.track_id
             entries.append(entry)
     return write_json_atomic(path, entries)
-
-
-# --------------------------------------------------------------------------------------------
-# WHAM tracking_results, GVHMR vitpose
-# --------------------------------------------------------------------------------------------
-
-
-def wham_tracking_results_to_keypoints(data: Any, label: str) -> dict[str, KeypointTrack]:
-    """Convert a loaded WHAM ``tracking_results`` dict to keypoint tracks.
-
-    Fields read per subject id: ``frame_id`` (N,) frame indices and ``keypoints`` (N, 17, 3)
-    COCO-17 x, y, confidence (numpy arrays or tensors). ``bbox``, ``features`` and the rest are
-    ignored.
-
-    Args:
-        data: subject id → record.
-        label: the file it came from, for messages.
-
-    Returns:
-        subject id (as a string) → keypoints (BODY_25).
-    """
-    if not isinstance(data, Mapping) or not data:
-        raise ValueError(
-            f"{label}: expected a non-empty dict subject id → {{'frame_id', 'keypoints'}} "
-            "(WHAM tracking_results)"
-        )
-    out = {}
-    for sid, rec in data.items():
-        sid = to_numpy(sid)
-        tid = str(sid.item() if hasattr(sid, "item") else sid)
-        if not isinstance(rec, Mapping):
-            raise ValueError(f"{label}: subject {tid!r} must map to a dict")
-        for key in ("frame_id", "keypoints"):
-            if key not in rec:
-                raise ValueError(f"{label}: subject {tid!r}: field {key!r} missing")
-        sub = f"{label} (subject {tid!r})"
-        kp = keypoints_to_body25(to_numpy(rec["keypoints"]), layout="coco17", label=sub)
-        if kp.ndim != 3 or kp.shape[0] == 0:
-            raise ValueError(
-                f"{sub}: field 'keypoints' has {kp.shape[:-2]} leading dims, expected (N, 17, 3) "
-                "with N ≥ 1 (empty track otherwise)"
-            )
-        frames = check_frames(np.asarray(to_numpy(rec["frame_id"])).reshape(-1), sub, "frame_id")
-        if frames.size != kp.shape[0]:
-            raise ValueError(
-                f"{sub}: field 'frame_id' has {frames.size} entries but 'keypoints' has "
-                f"{kp.shape[0]} rows"
-            )
-        if tid in out:
-            raise ValueError(f"{label}: subject id {tid!r} appears twice")
-        out[tid] = KeypointTrack(tid, frames, kp)
-    return out
-
-
-def read_wham_tracking_results(
-    path: str | os.PathLike, *, trust_pickle: bool = False
-) -> dict[str, KeypointTrack]:
-    """Read WHAM's ``tracking_results.pth`` (a joblib pickle) as keypoint tracks.
-
-    See :func:`wham_tracking_results_to_keypoints` for the fields read. The file is a pickle, so
-    it is read only with ``trust_pickle=True``.
-    """
-    data = read_torch_file(path, trust_pickle=trust_pickle, what="WHAM tracking_results")
-    return wham_tracking_results_to_keypoints(data, _label(path))
-
-
-def write_wham_tracking_results(path: str | os.PathLike, tracks: Iterable[KeypointTrack]) -> Path:
-    """Write keypoint tracks in WHAM's ``tracking_results`` layout (a plain pickle).
-
-    Per track: ``frame_id`` (N,) int64, ``keypoints`` (N, 17, 3) COCO-17 float64, ``bbox``
-    (N, 3) centre x, y and scale (max side / 200) of the confident keypoints' box.
-    Track ids that are integers are written as ints (as WHAM does).
-
-    Returns:
-        The path written.
-    """
-    data = {}
-    for kt in tracks:
-        coco = body25_to_coco17_array(kt.keypoints)
-        key: Any = int(kt.track_id) if kt.track_id.isdigit() else kt.track_id
-        data[key] = {
-            "frame_id": kt.frames.copy(),
-            "keypoints": coco,
-            "bbox": _center_scale(coco),
-            "features": [],
-        }
-    return write_bytes_atomic(path, pickle.dumps(data, protocol=4))
-
-
-def _center_scale(coco: np.ndarray) -> np.ndarray:
-    out = np.zeros((coco.shape[0], 3))
-    for i, row in enumerate(coco):
-        pts = row[row[:, 2] > 0, :2]
-        if len(pts) == 0:
-            continue
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        out[i] = [*(0.5 * (lo + hi)), max(hi - lo) / 200.0]
-    return out
-
-
-def read_gvhmr_vitpose(
-    path: str | os.PathLike, *, track_id: str = "0", trust_pickle: bool = False
-) -> dict[str, KeypointTrack]:
-    """Read GVHMR's ``vitpose.pt``: COCO-17 keypoints of one person over every video frame.
-
-    Field read: the saved tensor (L, 17, 3) x, y, confidence; row i is frame i. Loaded with
-    ``torch.load(weights_only=True)`` (no code runs); a file that needs a full unpickle is read
-    only with ``trust_pickle=True``.
-
-    Args:
-        path: the ``vitpose.pt`` file.
-        track_id: id to give the person.
-        trust_pickle: see :func:`read_torch_file`.
-
-    Returns:
-        ``{track_id: keypoints}`` (BODY_25) at frames ``0 … L−1``.
-    """
-    label = _label(path)
-    data = to_numpy(read_torch_file(path, trust_pickle=trust_pickle, what="GVHMR vitpose"))
-    return {track_id: _array_track(track_id, data, None, label, "coco17")}
-
-
-def write_gvhmr_vitpose(path: str | os.PathLike, track: KeypointTrack) -> Path:
-    """Write one person's keypoints as GVHMR's ``vitpose.pt`` (tensor (L, 17, 3), float64).
-
-    The track must cover frames ``0 … L−1`` (GVHMR stores every frame).
-
-    Returns:
-        The path written.
-    """
-    import io
-
-    import torch
-
-    if not np.array_equal(track.frames, np.arange(track.frames.size)):
-        raise ValueError(f"{_label(path)}: GVHMR vitpose covers frames 0…L−1 with no gaps")
-    buf = io.BytesIO()
-    torch.save(torch.from_numpy(body25_to_coco17_array(track.keypoints)), buf)
-    return write_bytes_atomic(path, buf.getvalue())

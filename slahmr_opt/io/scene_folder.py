@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
 from slahmr_opt.errors import InputError
+from slahmr_opt.files import atomic_folder, remove_stale_tmp
 from slahmr_opt.safe_load import load_npz
 from slahmr_opt.scene import Cameras, GroundTruth, PersonMotion, Scene, Track
 
@@ -133,42 +131,6 @@ def _scene_json(scene: Scene) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _atomic_folder(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling folder; on success it replaces ``path``, on error it is removed.
-
-    An existing ``path`` is replaced only after the new folder is complete, and only if it is an
-    empty folder or a scene folder (holds scene.json), so that an unrelated folder is never
-    deleted.
-    """
-    if path.exists():
-        if not path.is_dir():
-            raise ValueError(f"{path} exists and is not a folder; refusing to replace it")
-        if any(path.iterdir()) and not (path / SCENE_JSON).is_file():
-            raise ValueError(
-                f"{path} exists, is not empty and holds no {SCENE_JSON}; refusing to replace a "
-                "folder that is not a scene folder"
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    try:
-        yield tmp
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-            os.replace(path, old / path.name)
-            try:
-                os.replace(tmp, path)
-            except BaseException:
-                os.replace(old / path.name, path)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
 def save_scene(scene: Scene, path: str | os.PathLike, gt: GroundTruth | None = None) -> Path:
     """Write ``scene`` (and the ground truth of a synthetic scene) as a scene folder.
 
@@ -195,8 +157,14 @@ def save_scene(scene: Scene, path: str | os.PathLike, gt: GroundTruth | None = N
                 f"gt: cameras have {gt.cameras.num_frames} frames, expected the scene's "
                 f"{scene.num_frames}"
             )
-    path = Path(path)
-    with _atomic_folder(path) as tmp:
+    path = Path(path).expanduser()
+    if path.is_dir() and any(path.iterdir()) and not (path / SCENE_JSON).is_file():
+        raise ValueError(
+            f"{path} exists, is not empty and holds no {SCENE_JSON}; refusing to replace a "
+            "folder that is not a scene folder"
+        )
+    remove_stale_tmp(path.parent, name=path.name)
+    with atomic_folder(path, may_replace=lambda p: (p / SCENE_JSON).is_file()) as tmp:
         with open(tmp / SCENE_JSON, "w", encoding="utf-8") as f:
             json.dump(_scene_json(scene), f, indent=2, allow_nan=False)
             f.write("\n")

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 
 from slahmr_opt.errors import InputError
-from slahmr_opt.io.atomic import write_npz_atomic
+from slahmr_opt.files import write_npz_atomic
 from slahmr_opt.priors.state import GMM_DIM, PriorState, canonical_frame, gmm_features, to_local
 from slahmr_opt.reprs import short_repr
 from slahmr_opt.safe_load import load_npz

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.files import write_bytes_atomic
 from slahmr_opt.priors.gmm import GaussianMixture
 from slahmr_opt.priors.state import FPS, NUM_CONTACTS, OUTPUT_DIM, STATE_DIM
 from slahmr_opt.reprs import short_repr

@@ -43,7 +43,7 @@ from smplx.lbs import batch_rigid_transform
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic
+from slahmr_opt.files import write_bytes_atomic, write_json_atomic
 from slahmr_opt.priors.gmm import GaussianMixture, fit_gmm
 from slahmr_opt.priors.humor import (
     GMM_FILE,

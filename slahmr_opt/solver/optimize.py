@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from slahmr_opt.config import LBFGSConfig, NaNPolicy, PassConfig
 from slahmr_opt.errors import InputError
-from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.files import write_bytes_atomic
 from slahmr_opt.safe_load import load_torch
 
 log = logging.getLogger(__name__)

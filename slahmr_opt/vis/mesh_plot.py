@@ -8,7 +8,6 @@ normals), as SMPL-family meshes are; back faces are culled.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+
+from slahmr_opt.files import write_atomic
 
 __all__ = ["VIEWS", "meshes_to_png", "project_view"]
 
@@ -152,13 +153,5 @@ def meshes_to_png(
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".mesh_", suffix=".png.tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(out, lambda fh: fig.savefig(fh, format="png", dpi=dpi))
     return out

@@ -18,13 +18,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from slahmr_opt.files import write_bytes_atomic
 from slahmr_opt.geometry.floor import (
     floor_aligned_transform,
     points_world_to_floor,
     rest_pelvis,
     up_from_cameras,
 )
-from slahmr_opt.io.atomic import write_bytes_atomic
 from slahmr_opt.result import Result, WorldEstimate
 from slahmr_opt.scene import Cameras, GroundTruth, PersonMotion
 

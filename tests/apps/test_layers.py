@@ -18,9 +18,10 @@ PACKAGE = Path(slahmr_opt.__file__).parent
 UPPER = ("solver", "eval", "vis", "export", "synth", "apps", "cli")
 BASE = ("scene", "config", "geometry", "body", "io", "result", "energies", "priors")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "errors": (*BASE, *UPPER, "safe_load", "reprs"),  # the bottom: imports nothing of the package
-    "reprs": (*BASE, *UPPER, "safe_load"),  # short reprs: imports nothing of the package
-    "safe_load": (*BASE, *UPPER, "reprs"),  # reading user files safely: only errors
+    "errors": (*BASE, *UPPER, "safe_load", "reprs", "files"),  # the bottom: imports nothing
+    "reprs": (*BASE, *UPPER, "safe_load", "errors", "files"),  # short reprs: imports nothing
+    "safe_load": (*BASE, *UPPER, "reprs", "files"),  # reading user files safely: only errors
+    "files": (*BASE, *UPPER, "safe_load", "errors", "reprs"),  # atomic writes: imports nothing
     "scene": ("io", "result", *UPPER, "priors", "energies"),
     "config": ("io", "result", *UPPER, "priors", "energies"),
     "geometry": ("io", "result", *UPPER, "priors", "energies"),

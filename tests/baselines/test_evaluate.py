@@ -176,9 +176,13 @@ def _expected_ours(case):
     frames = np.intersect1d(np.flatnonzero(mask), z["frames"])
     rows = np.searchsorted(z["frames"], frames)
     g = _gt(case, frames)
-    poses = z["poses"][rows]
+    poses = z["poses_world"][rows]  # person files: world motion under *_world (formats.md)
     jw, vw = _pose(
-        case["body"], poses[:, :3], poses[:, 3:].reshape(-1, 23, 3), z["betas"], z["trans"][rows]
+        case["body"],
+        poses[:, :3],
+        poses[:, 3:].reshape(-1, 23, 3),
+        z["betas"],
+        z["trans_world"][rows],
     )
     R, t = w2c[frames, :3, :3], w2c[frames, :3, 3]
     jc, vc = _apply(R, t, jw), _apply(R, t, vw)

@@ -9,9 +9,9 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
+from slahmr_opt import files as atomic
 from slahmr_opt.body import BodyModel
 from slahmr_opt.geometry.floor import floor_aligned_transform, points_world_to_floor
-from slahmr_opt.io import atomic
 from slahmr_opt.io.results import (
     LoadedResult,
     load_estimate,
@@ -191,34 +191,48 @@ def test_scene_json_fields(saved):
 
 
 def test_person_files_masks_and_floor_frame(saved, body):
+    """poses/trans are the floor-aligned (z-up) motion, *_world the solver's world motion."""
     result, out = saved
     T = floor_aligned_transform(*FLOOR, result.cameras, result.alpha)
     for person in result.people:
         with np.load(out / person_file_name(person.track_id)) as z:
             assert z["poses"].shape == (person.num_frames, 72)
+            assert z["pose_body"].shape == (person.num_frames, 63)  # HuMoR's 21 joints
             assert str(z["gender"]) == "neutral" and float(z["mocap_framerate"]) == 30.0
             expected = np.ones(person.num_frames, dtype=bool)
             expected[[1, 3]] = False  # no keypoints; occluded
             np.testing.assert_array_equal(z["observed"], expected)
             assert z["visibility"][3] == Visibility.OCCLUDED
-            np.testing.assert_array_equal(z["poses_floor"][:, 3:], z["poses"][:, 3:])
-            np.testing.assert_array_equal(z["poses_floor"][:, :3], z["root_orient_floor"])
-            args = [torch.from_numpy(z["betas"]), None]
+            np.testing.assert_array_equal(z["poses_world"][:, 3:], z["poses"][:, 3:])
+            np.testing.assert_array_equal(z["poses"][:, :3], z["root_orient"])
+            np.testing.assert_array_equal(z["floor_transform"], T)
+            betas = torch.from_numpy(z["betas"])
             with torch.no_grad():
-                args[1] = torch.from_numpy(z["trans"])
                 world = body.joints(
-                    torch.from_numpy(z["poses"][:, :3]),
-                    torch.from_numpy(z["poses"][:, 3:]),
-                    *args,
+                    torch.from_numpy(z["root_orient_world"]),
+                    torch.from_numpy(z["poses_world"][:, 3:]),
+                    betas,
+                    torch.from_numpy(z["trans_world"]),
                 ).numpy()
                 floor = body.joints(
-                    torch.from_numpy(z["root_orient_floor"]),
+                    torch.from_numpy(z["poses"][:, :3]),
                     torch.from_numpy(z["poses"][:, 3:]),
-                    args[0],
-                    torch.from_numpy(z["trans_floor"]),
+                    betas,
+                    torch.from_numpy(z["trans"]),
                 ).numpy()
+        np.testing.assert_allclose(world, person_joints(body, person), atol=1e-9)
         np.testing.assert_allclose(floor[:, 0], points_world_to_floor(world[:, 0], T), atol=1e-9)
         np.testing.assert_allclose(floor, points_world_to_floor(world, T), atol=1e-7)
+
+
+def person_joints(body, person):
+    with torch.no_grad():
+        return body.joints(
+            torch.from_numpy(person.global_orient),
+            torch.from_numpy(person.body_pose),
+            torch.from_numpy(person.betas),
+            torch.from_numpy(person.transl),
+        ).numpy()
 
 
 def test_world_results_padding_and_mask(saved):

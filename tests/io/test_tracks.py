@@ -9,23 +9,19 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from slahmr_opt.io.keypoints import FrameIndex
+from slahmr_opt.io.common import FrameIndex
+from slahmr_opt.io.hmr import crop_camera_to_full, full_to_crop_camera
+from slahmr_opt.io.npz_tracks import read_npz_tracks, write_npz_tracks
+from slahmr_opt.io.phalp import read_phalp_pickle, write_phalp_pickle
 from slahmr_opt.io.scene_folder import save_scene
-from slahmr_opt.io.tracks import (
-    TrackObservations,
-    crop_camera_to_full,
-    full_to_crop_camera,
-    read_npz_tracks,
-    read_phalp_pickle,
+from slahmr_opt.io.slahmr_layout import (
     read_shot_idcs,
     read_smpl_json,
     read_track_preds,
-    track_to_observations,
-    write_npz_tracks,
-    write_phalp_pickle,
     write_shot_idcs,
     write_track_preds,
 )
+from slahmr_opt.io.tracks import TrackObservations, track_to_observations
 from slahmr_opt.scene import Track, Visibility
 from slahmr_opt.synth.scene import make_scene
 
@@ -97,7 +93,8 @@ def test_track_preds_files_use_the_original_field_names(tmp_path, gappy_scene):
     got = read_smpl_json(tmp_path / "p1" / f"{frame}_smpl.json")
     np.testing.assert_array_equal(got["transl"], t.transl[0])
     kp = json.loads((tmp_path / "p1" / f"{frame}_keypoints.json").read_text())
-    assert len(kp["people"][0]["pose_keypoints_2d"]) == 75
+    # slahmr/preproc/export_phalp.py:49-58 writes kps_all[i].tolist() of a (25, 3) array
+    assert np.shape(kp["people"][0]["pose_keypoints_2d"]) == (25, 3)
 
 
 def test_shot_idcs_round_trip(tmp_path):
@@ -133,12 +130,14 @@ def test_observations_to_track_crops_to_a_frame_range(gappy_scene):
 
 
 def test_crop_camera_formula_matches_the_original():
+    # slahmr/preproc/export_phalp.py:90-101 with f = 1500 and the principal point at the centre
     cam = np.array([[0.8, 0.05, -0.1]])
-    center, size, image, f = np.array([[700.0, 300.0]]), np.array([250.0]), [[1920, 1080]], 1500.0
+    center, size, f = np.array([[700.0, 300.0]]), np.array([250.0]), 1500.0
+    K = np.array([f, f, 960.0, 540.0])
     tz = 2 * f / (250.0 * 0.8)
     want = [0.05 + tz / f * (700 - 960), -0.1 + tz / f * (300 - 540), tz]
-    np.testing.assert_allclose(crop_camera_to_full(cam, center, size, image, f)[0], want)
-    back = full_to_crop_camera(np.array([want]), center, size, image, f)
+    np.testing.assert_allclose(crop_camera_to_full(cam, center, size, K)[0], want)
+    back = full_to_crop_camera(np.array([want]), center, size, K)
     np.testing.assert_allclose(back, cam, rtol=1e-12)
 
 
@@ -156,10 +155,11 @@ def test_phalp_round_trip_needs_trust_and_keeps_everything(tmp_path, clean_scene
     assert ph.frame_names == frame_names
     assert ph.image_size == clean_scene.image_size
     np.testing.assert_array_equal(ph.shot_ids, shots)
-    assert ph.focal == 0.5 * sum(clean_scene.image_size)
+    assert ph.intrinsics == "default f = 0.5 (W + H)" and ph.keypoints == "extra_data"
     assert [o.track_id for o in ph.tracks] == ["001", "002"]
     for o, want in zip(ph.tracks, clean_scene.tracks, strict=True):
-        assert_tracks_equal(o.to_track(0, 40), want, atol=1e-9, ids=False)
+        # PHALP stores float32 (rotation matrices, crop cameras)
+        assert_tracks_equal(o.to_track(0, 40), want, atol=1e-4, ids=False)
 
 
 def test_phalp_translation_depth_scales_with_the_focal(tmp_path, clean_scene):
@@ -167,9 +167,9 @@ def test_phalp_translation_depth_scales_with_the_focal(tmp_path, clean_scene):
     write_phalp_pickle(path, clean_scene.tracks, names(40), clean_scene.image_size, focal=1000.0)
     exact = read_phalp_pickle(path, trust_pickle=True, focal=1000.0).tracks[0]
     default = read_phalp_pickle(path, trust_pickle=True).tracks[0]
-    np.testing.assert_allclose(exact.transl, clean_scene.tracks[0].transl, atol=1e-9)
+    np.testing.assert_allclose(exact.transl, clean_scene.tracks[0].transl, atol=1e-4)
     ratio = default.transl[:, 2] / exact.transl[:, 2]
-    np.testing.assert_allclose(ratio, 0.5 * sum(clean_scene.image_size) / 1000.0)
+    np.testing.assert_allclose(ratio, 0.5 * sum(clean_scene.image_size) / 1000.0, rtol=1e-12)
 
 
 def _phalp_record(tid=1, tracked=(1,), rot=None):

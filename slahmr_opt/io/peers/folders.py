@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from slahmr_opt.errors import InputError
-from slahmr_opt.io import cameras as camera_io
-from slahmr_opt.io import keypoints as keypoint_io
 from slahmr_opt.io.body_tracks import BodyTrack
+from slahmr_opt.io.dpvo import read_pose7_trajectory
+from slahmr_opt.io.gvhmr_inputs import read_gvhmr_vitpose
+from slahmr_opt.io.keypoints import KeypointTrack
 from slahmr_opt.io.peers.common import PeerResult
 from slahmr_opt.io.peers.gvhmr import GVHMR_RESULTS, read_gvhmr_results
 from slahmr_opt.io.peers.tram import (
@@ -46,6 +47,7 @@ from slahmr_opt.io.peers.tram import (
 )
 from slahmr_opt.io.peers.wham import WHAM_OUTPUT, read_wham_output
 from slahmr_opt.io.tracks import TrackObservations
+from slahmr_opt.io.wham_inputs import read_wham_tracking_results
 from slahmr_opt.scene import Cameras, Scene, Track, Visibility
 
 __all__ = ["PEER_LAYOUTS", "detect_peer_layout", "load_peer_scene"]
@@ -84,7 +86,7 @@ def _observations(body: BodyTrack, source: str) -> TrackObservations:
 
 
 def _dpvo_cameras(path: Path, size: tuple[int, int], intr: np.ndarray, trust: bool) -> Cameras:
-    c2w = camera_io.read_pose7_trajectory(path, trust_pickle=trust)
+    c2w = read_pose7_trajectory(path, trust_pickle=trust)
     n = c2w.shape[0]
     t = c2w[:, :3, 3]
     R = c2w[:, :3, :3]
@@ -104,7 +106,7 @@ def _diag_intrinsics(size: tuple[int, int], focal: float | None) -> np.ndarray:
 
 def _tracks(
     peer: PeerResult,
-    keypoints: dict[str, keypoint_io.KeypointTrack],
+    keypoints: dict[str, KeypointTrack],
     num_frames: int,
     label: str,
     visible_without_keypoints: bool = False,
@@ -178,9 +180,7 @@ def load_peer_scene(
             )
         size = (int(image_size[0]), int(image_size[1]))
         intr = _diag_intrinsics(size, focal)
-        kp = keypoint_io.read_wham_tracking_results(
-            folder / "tracking_results.pth", trust_pickle=trust_pickle
-        )
+        kp = read_wham_tracking_results(folder / "tracking_results.pth", trust_pickle=trust_pickle)
         cameras = _dpvo_cameras(folder / "slam_results.pth", size, intr, trust_pickle)
         tracks, dropped = _tracks(peer, kp, cameras.num_frames, label)
     elif layout == "gvhmr":
@@ -189,7 +189,7 @@ def load_peer_scene(
         intr = peer.intrinsics.copy()  # type: ignore[union-attr]
         if focal is not None:
             intr[:2] = focal
-        kp = keypoint_io.read_gvhmr_vitpose(
+        kp = read_gvhmr_vitpose(
             folder / "preprocess" / "vitpose.pt", track_id="0", trust_pickle=trust_pickle
         )
         slam = folder / "preprocess" / "slam_results.pt"

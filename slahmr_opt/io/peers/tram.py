@@ -35,8 +35,8 @@ from scipy.spatial.transform import Rotation
 
 from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack, rigid_to_homogeneous
+from slahmr_opt.io.common import read_npz_file, to_numpy
 from slahmr_opt.io.datasets.common import array, require
-from slahmr_opt.io.keypoints import read_npz_file, to_numpy
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
 from slahmr_opt.safe_load import load_pickle
 

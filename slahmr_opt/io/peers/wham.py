@@ -28,8 +28,8 @@ import numpy as np
 
 from slahmr_opt.errors import InputError
 from slahmr_opt.io.body_tracks import BodyTrack
+from slahmr_opt.io.common import read_pickle, to_numpy
 from slahmr_opt.io.datasets.common import array, require
-from slahmr_opt.io.keypoints import read_pickle, to_numpy
 from slahmr_opt.io.peers.common import PeerResult, PeerTrack
 
 __all__ = ["WHAM_OUTPUT", "read_wham_output"]
