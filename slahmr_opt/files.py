@@ -65,6 +65,12 @@ def current_umask() -> int:
     return mask
 
 
+def chmod_like_new_file(path: str | os.PathLike) -> None:
+    """Give a temporary file (``mkstemp`` makes them 0600) the mode a new file gets (0666 less
+    the umask), before it is renamed into place."""
+    os.chmod(path, 0o666 & ~current_umask())
+
+
 def write_atomic(
     dst: str | os.PathLike, write: Callable[[IO[Any]], object], *, mode: str = "wb"
 ) -> Path:

@@ -153,7 +153,7 @@ def _load_cached(path: Path, key: str):
 def _save_cached(path: Path, key: str, scores) -> None:
     import numpy as np
 
-    from slahmr_opt.io.atomic import write_npz_atomic
+    from slahmr_opt.files import write_npz_atomic
 
     arrays: dict[str, Any] = {}
     people = []
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         markdown_table,
         per_sequence_csv,
     )
-    from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic
+    from slahmr_opt.files import write_bytes_atomic, write_json_atomic
     from slahmr_opt.io.datasets import DEFAULT_SPLITS, read_dataset
     from slahmr_opt.io.peers import find_sequence, read_peer
 

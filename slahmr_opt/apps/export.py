@@ -14,7 +14,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.export import FORMATS, export_result
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.vis.source import as_source, resolve_body
 
     if args.threads:
