@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from slahmr_opt.apps.batch_job import read_record
+from slahmr_opt.apps.common import positive_int
 from slahmr_opt.apps.run import add_run_options
 
 SUMMARY_JSON = "summary.json"
@@ -418,7 +419,9 @@ def register(sub) -> None:
     )
     p.add_argument("root", help="folder searched for sequences (any layout run reads)")
     p.add_argument("--out", required=True, help="output folder: one result folder per sequence")
-    p.add_argument("--workers", type=int, default=2, help="sequences at a time (default 2)")
+    p.add_argument(
+        "--workers", type=positive_int, default=2, help="sequences at a time (default 2)"
+    )
     p.add_argument(
         "--executor",
         default="local",
@@ -432,4 +435,4 @@ def register(sub) -> None:
         "instance); ROOT and OUT must be on a file system every node sees",
     )
     add_run_options(p)
-    p.set_defaults(func=_cmd_batch)
+    p.set_defaults(func=_cmd_batch, outputs=(("out", "folder"),), inputs=("root",))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from slahmr_opt.apps.common import add_threads_option, set_threads
+from slahmr_opt.apps.common import add_threads_option, non_negative_int, positive_int, set_threads
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -43,10 +43,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmark the methods on seeded synthetic scenes")
     p.add_argument("--preset", default="medium")
-    p.add_argument("--people", type=int, default=2)
-    p.add_argument("--frames", type=int, default=300)
-    p.add_argument("--scenes", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--people", type=positive_int, default=2)
+    p.add_argument("--frames", type=positive_int, default=300)
+    p.add_argument("--scenes", type=positive_int, default=5)
+    p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument(
         "--camera", default="mixed", help="camera rig, or 'mixed' to cycle handheld/orbit/pan_tilt"
     )
@@ -60,4 +60,4 @@ def register(sub) -> None:
     add_threads_option(p)
     p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
     p.add_argument("--json", default=None, help="also write the table to this JSON file")
-    p.set_defaults(func=_cmd_bench)
+    p.set_defaults(func=_cmd_bench, outputs=(("json", "file"),), inputs=())

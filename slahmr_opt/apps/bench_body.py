@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from slahmr_opt.apps.common import add_threads_option, set_threads
+from slahmr_opt.apps.common import add_threads_option, positive_int, set_threads
 
 
 def _cmd_bench_body(args: argparse.Namespace) -> int:
@@ -43,8 +43,8 @@ def register(sub) -> None:
         "bench-body", help="time the joints / landmarks / mesh evaluation paths per 1000 frames"
     )
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
-    p.add_argument("--frames", type=int, default=1000, help="batch size (default 1000)")
-    p.add_argument("--repeats", type=int, default=5, help="timed runs; the best is kept")
+    p.add_argument("--frames", type=positive_int, default=1000, help="batch size (default 1000)")
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed runs; the best is kept")
     add_threads_option(p)
     p.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    p.set_defaults(func=_cmd_bench_body)
+    p.set_defaults(func=_cmd_bench_body, outputs=(("json", "file"),), inputs=("body",))

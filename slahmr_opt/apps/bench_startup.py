@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from slahmr_opt.apps.common import positive_int
+
 CLI = [sys.executable, "-m", "slahmr_opt.cli"]
 
 
@@ -105,7 +107,9 @@ def register(sub) -> None:
         "bench-startup",
         help="time import slahmr_opt, --help/--version and skipping finished batch folders",
     )
-    p.add_argument("--repeats", type=int, default=5, help="fresh processes per check")
-    p.add_argument("--sequences", type=int, default=12, help="finished sequences in the batch")
+    p.add_argument("--repeats", type=positive_int, default=5, help="fresh processes per check")
+    p.add_argument(
+        "--sequences", type=positive_int, default=12, help="finished sequences in the batch"
+    )
     p.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    p.set_defaults(func=_cmd_bench_startup)
+    p.set_defaults(func=_cmd_bench_startup, outputs=(("json", "file"),), inputs=())

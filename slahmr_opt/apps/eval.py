@@ -101,4 +101,4 @@ def register(sub) -> None:
         default=None,
         help="SMPL file (default: the body recorded with the result, else the stand-in)",
     )
-    p.set_defaults(func=_cmd_eval)
+    p.set_defaults(func=_cmd_eval, outputs=(("json", "file"),), inputs=("result", "gt"))

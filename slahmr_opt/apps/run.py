@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from slahmr_opt.apps.common import add_threads_option
+from slahmr_opt.apps.common import add_threads_option, device_name, non_negative_int, positive_float
 
 LOGS_DIR = "logs"
 """Per-run log files inside a result folder: ``logs/run-<UTC time>-<pid>.log``."""
@@ -61,7 +61,9 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
         help="allow reading pickles (PHALP and WHAM results); only their data is read, a pickle "
         "that refers to code is refused",
     )
-    g.add_argument("--shot", type=int, default=None, help="shot to fit when there are several")
+    g.add_argument(
+        "--shot", type=non_negative_int, default=None, help="shot to fit when there are several"
+    )
     g.add_argument(
         "--tracks", default="all", help="'all', 'longest-N' or comma-separated track ids"
     )
@@ -82,14 +84,14 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--fps",
-        type=float,
+        type=positive_float,
         default=None,
         help="frame rate when the folder does not record it (the original's layout)",
     )
     g.add_argument("--image-size", default=None, metavar="WxH", help="image size of the keypoints")
     g.add_argument(
         "--focal",
-        type=float,
+        type=positive_float,
         default=None,
         help="focal length in pixels when unknown (default 0.5 (W + H))",
     )
@@ -256,7 +258,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="initial-state GMM npz (the original prior_gmm.npz) to use with --prior",
     )
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--device", default="cpu", type=device_name, help="cpu or cuda")
     add_threads_option(p)
     p.add_argument("--no-plot", action="store_true", help="do not draw trajectory.png")
     add_reader_options(p)
@@ -274,4 +276,4 @@ def register(sub) -> None:
     )
     p.add_argument("--out", required=True, help="result folder (rerunning resumes from it)")
     add_run_options(p)
-    p.set_defaults(func=_cmd_run)
+    p.set_defaults(func=_cmd_run, outputs=(("out", "folder"),), inputs=("scene",))

@@ -166,4 +166,4 @@ def register(sub) -> None:
     p.add_argument("--format", default="md", choices=FORMATS, help="output format (default md)")
     p.add_argument("--means-only", action="store_true", help="only the two mean rows per method")
     p.add_argument("--output", default=None, help="also write the table to this file")
-    p.set_defaults(func=_cmd_table)
+    p.set_defaults(func=_cmd_table, outputs=(("output", "file"),), inputs=("results",))

@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.files import (
+    check_output_folder,
     remove_stale_tmp,
     write_bytes_atomic,
     write_json_atomic,
@@ -147,9 +149,14 @@ def _previous_listing(folder: Path) -> dict[str, Any]:
     try:
         old = json.loads(meta.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
-        old = {}
+        old = None
+    if not isinstance(old, dict) or old.get("kind") not in (KIND_RUN, KIND_ESTIMATE):
+        raise InputError(
+            f"{meta}: is not the scene.json of a result folder (a scene folder or another "
+            "tool's file?); refusing to overwrite it — write the result to another folder"
+        )
     meta.unlink()
-    return old if isinstance(old, dict) else {}
+    return old
 
 
 def _remove_stale_people(folder: Path, old: dict[str, Any], keep: set[str]) -> None:
@@ -193,7 +200,7 @@ def save_estimate(
     from slahmr_opt import __version__
 
     body = _default_body(body)
-    folder = Path(path)
+    folder = check_output_folder(path, what="result folder", min_free=0)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_tmp(folder)
     old = _previous_listing(folder)
@@ -328,7 +335,7 @@ def save_result(
         raise ValueError(f"gender must be a non-empty str, got {gender!r}")
     body = _default_body(body)
 
-    folder = Path(out_dir)
+    folder = check_output_folder(out_dir, what="result folder", min_free=0)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_tmp(folder)
     old = _previous_listing(folder)

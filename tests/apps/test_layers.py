@@ -21,7 +21,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "errors": (*BASE, *UPPER, "safe_load", "reprs", "files"),  # the bottom: imports nothing
     "reprs": (*BASE, *UPPER, "safe_load", "errors", "files"),  # short reprs: imports nothing
     "safe_load": (*BASE, *UPPER, "reprs", "files"),  # reading user files safely: only errors
-    "files": (*BASE, *UPPER, "safe_load", "errors", "reprs"),  # atomic writes: imports nothing
+    "files": (*BASE, *UPPER, "safe_load", "reprs"),  # atomic writes: only errors
     "scene": ("io", "result", *UPPER, "priors", "energies"),
     "config": ("io", "result", *UPPER, "priors", "energies"),
     "geometry": ("io", "result", *UPPER, "priors", "energies"),
