@@ -93,18 +93,32 @@ def write_atomic(
         ``dst`` as a Path.
     """
     dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    except OSError as err:
+        raise _naming(err, dst) from None
     try:
         os.chmod(tmp, 0o666 & ~current_umask())
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             write(fh)
         os.replace(tmp, dst)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(err, dst) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return dst
+
+
+def _naming(err: OSError, dst: Path) -> OSError:
+    """The same OS error, naming the file being written when the system did not."""
+    if err.filename is not None or err.errno is None:
+        return err
+    out = type(err)(err.errno, err.strerror, str(dst))
+    return out
 
 
 def write_npz_atomic(
@@ -267,7 +281,7 @@ def check_output_folder(
     *,
     inputs: tuple[str | os.PathLike, ...] = (),
     what: str = "output folder",
-    min_free: int = MIN_FREE_BYTES,
+    min_free: int | None = None,
 ) -> Path:
     """Check, before any work, that ``path`` can become an output folder.
 
@@ -280,7 +294,7 @@ def check_output_folder(
         path: the folder to write (it need not exist yet).
         inputs: folders or files the command reads.
         what: what the folder is, for messages (e.g. ``"--out"``).
-        min_free: bytes that must be free on its disk.
+        min_free: bytes that must be free on its disk (default :data:`MIN_FREE_BYTES`).
 
     Returns:
         ``path`` as a Path.
@@ -304,7 +318,7 @@ def check_output_folder(
                 "input's files — choose another folder"
             )
     _probe_writable(existing, label)
-    _check_free(existing, label, min_free)
+    _check_free(existing, label, MIN_FREE_BYTES if min_free is None else min_free)
     return path
 
 
@@ -313,7 +327,7 @@ def check_output_file(
     *,
     inputs: tuple[str | os.PathLike, ...] = (),
     what: str = "output file",
-    min_free: int = MIN_FREE_BYTES,
+    min_free: int | None = None,
 ) -> Path:
     """Check, before any work, that the file ``path`` can be written (see
     :func:`check_output_folder`); an existing folder at ``path`` or an input file is refused.
@@ -333,5 +347,5 @@ def check_output_file(
     if not existing.is_dir():
         raise InputError(f"{label}: {existing} is a file, expected a folder")
     _probe_writable(existing, label)
-    _check_free(existing, label, min_free)
+    _check_free(existing, label, MIN_FREE_BYTES if min_free is None else min_free)
     return path
