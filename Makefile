@@ -9,10 +9,11 @@ OUT        ?= runs
 .PHONY: install demo test test-slow bench lint format clean
 
 # Idempotent install: re-runs only when the package metadata or the pins change.
-# constraints.txt pins torch to the CPU wheel so that pip never pulls a CUDA build.
+# constraints.txt pins torch to the CPU wheel so that pip never pulls a CUDA build. The ray extra
+# is installed too, so that `make test` runs batch on a local Ray instance (CPU wheel).
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
-	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +28,7 @@ test-slow: install
 	$(PY) -m pytest -q -m slow
 
 bench: install
+	$(VENV)/bin/slahmr-opt bench-startup --json $(OUT)/bench_startup.json
 	$(VENV)/bin/slahmr-opt bench-body --json $(OUT)/bench_body.json
 	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 300 --scenes 5 --methods naive,fast --threads 1 --json $(OUT)/bench.json
 	$(VENV)/bin/slahmr-opt bench --preset medium --people 2 --frames 60 --scenes 5 --methods naive,fast,slahmr --threads 1 --json $(OUT)/bench_short.json

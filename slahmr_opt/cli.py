@@ -12,8 +12,22 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from slahmr_opt.apps import COMMAND_MODULES
+
+
+class _Version(argparse.Action):
+    """``--version``: the package version, looked up only when asked (keeps ``--help`` fast)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, **kw):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import slahmr_opt
+
+        print(f"slahmr-opt {slahmr_opt.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and SLAM cameras (a fast reimplementation of the SLAHMR optimizer).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:  # subcommands that live in slahmr_opt/apps/
         importlib.import_module(f"slahmr_opt.apps.{name}").register(sub)
@@ -63,6 +78,33 @@ def describe_error(exc: BaseException) -> str:
     return f"internal error ({type(exc).__name__}{detail}); rerun with -v for the traceback"
 
 
+def preflight(args: argparse.Namespace) -> None:
+    """Check every output a command will write before it does any work.
+
+    Commands declare them with ``set_defaults(outputs=(("out", "folder"), ("json", "file")),
+    inputs=("scene",))``: an output folder or file that cannot be written (a file where a folder is
+    expected, no permission, a read-only or full disk) or that is one of the inputs is refused
+    with an :class:`~slahmr_opt.errors.InputError` naming it. Kind ``"path"`` is a file when the
+    name has a suffix, else a folder.
+    """
+    from slahmr_opt.files import check_output_file, check_output_folder
+
+    inputs: list[str] = []
+    for name in getattr(args, "inputs", ()):
+        value = getattr(args, name, None)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        inputs.extend(str(v).split("=", 1)[-1] for v in values if v)
+    for name, kind in getattr(args, "outputs", ()):
+        value = getattr(args, name, None)
+        if not value:
+            continue
+        option = f"--{name.replace('_', '-')}" if name not in ("dst",) else name
+        if kind == "path":
+            kind = "file" if Path(value).suffix else "folder"
+        check = check_output_file if kind == "file" else check_output_folder
+        check(value, inputs=tuple(inputs), what=option)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -74,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        preflight(args)
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted (rerun the same command to resume)", file=sys.stderr)

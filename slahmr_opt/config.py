@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from slahmr_opt.reprs import short_repr
+
 __all__ = [
     "FREE_VARIABLES",
     "PASS_NAMES",
@@ -101,6 +103,8 @@ class LBFGSConfig:
         tolerance_change: stop an outer step when the energy or step changes less than this.
     """
 
+    __repr__ = short_repr
+
     lr: float = 1.0
     max_iter: int = 20
     max_eval: int = 0
@@ -133,6 +137,8 @@ class EnergyWeights:
         shape_prior: shape prior per frame: the term is ``shape_prior · T · Σ‖β‖²`` (§4).
     """
 
+    __repr__ = short_repr
+
     joints2d: float = 0.001
     joints3d_smooth: float = 1.0
     joints3d_accel: float = 0.0
@@ -159,6 +165,8 @@ class PassConfig:
             slahmr/optim/optimizers.py:269-286: the loss of the last evaluation did not change
             in the step right after a "chunk" update; steps that make no progress go on).
     """
+
+    __repr__ = short_repr
 
     iterations: int
     free: tuple[str, ...]
@@ -202,6 +210,8 @@ class MotionWeights:
         joints3d_accel: collocation only: world joint acceleration (as in pass 2).
     """
 
+    __repr__ = short_repr
+
     joints2d: float = 0.001
     pose_prior: float = 0.04
     shape_prior: float = 0.05
@@ -244,6 +254,8 @@ class MotionPassConfig:
         weights: energy weights.
         optimizer: LBFGS settings.
     """
+
+    __repr__ = short_repr
 
     iterations: int = 10000
     method: str = "rollout"
@@ -303,6 +315,8 @@ class ReprojectionConfig:
         ignore_joints: BODY_25 indices given weight 0 (the original ignores the neck, 1).
     """
 
+    __repr__ = short_repr
+
     sigma: float = 100.0
     conf_threshold: float = 0.4
     hip_adjust: bool = True
@@ -341,6 +355,8 @@ class PosePriorConfig:
             one joint saturates at ``pull_robust²``.
         limit_weight: weight of the joint-limit penalty, per rad² of violation.
     """
+
+    __repr__ = short_repr
 
     kind: str = "estimate"
     pull_scale: float = 0.1
@@ -383,6 +399,8 @@ class InitConfig:
             that shift (the original draws N(0, 0.1²), unseeded, on every load); 0 = off.
         camera_noise_seed: seed of that draw (runs are reproducible).
     """
+
+    __repr__ = short_repr
 
     alpha: str | float = "one"
     betas: str = "estimate"
@@ -458,6 +476,8 @@ class NaNPolicy:
         lr_factor: factor applied to the LBFGS ``lr`` after each failure, in (0, 1).
     """
 
+    __repr__ = short_repr
+
     max_failures: int = 3
     lr_factor: float = 0.5
 
@@ -502,6 +522,8 @@ class SolverConfig:
         smooth: pass 2 (+ body pose, shape, world scale).
         motion: pass 3 (motion prior, skate, contacts, ground plane).
     """
+
+    __repr__ = short_repr
 
     preset: str = "slahmr"
     dtype: str = "float32"

@@ -30,8 +30,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
+
 __all__ = [
+    "MIN_FREE_BYTES",
     "atomic_folder",
+    "check_output_file",
+    "check_output_folder",
     "current_umask",
     "remove_stale_tmp",
     "write_atomic",
@@ -65,6 +70,12 @@ def current_umask() -> int:
     return mask
 
 
+def chmod_like_new_file(path: str | os.PathLike) -> None:
+    """Give a temporary file (``mkstemp`` makes them 0600) the mode a new file gets (0666 less
+    the umask), before it is renamed into place."""
+    os.chmod(path, 0o666 & ~current_umask())
+
+
 def write_atomic(
     dst: str | os.PathLike, write: Callable[[IO[Any]], object], *, mode: str = "wb"
 ) -> Path:
@@ -82,18 +93,32 @@ def write_atomic(
         ``dst`` as a Path.
     """
     dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    except OSError as err:
+        raise _naming(err, dst) from None
     try:
         os.chmod(tmp, 0o666 & ~current_umask())
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             write(fh)
         os.replace(tmp, dst)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(err, dst) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return dst
+
+
+def _naming(err: OSError, dst: Path) -> OSError:
+    """The same OS error, naming the file being written when the system did not."""
+    if err.filename is not None or err.errno is None:
+        return err
+    out = type(err)(err.errno, err.strerror, str(dst))
+    return out
 
 
 def write_npz_atomic(
@@ -208,3 +233,119 @@ def remove_stale_tmp(folder: str | os.PathLike, *, name: str | None = None) -> l
             entry.unlink(missing_ok=True)
         removed.append(entry)
     return sorted(removed)
+
+
+MIN_FREE_BYTES = 64 * 2**20
+"""Free space an output location must have before any work starts (64 MiB: a result folder of
+2 people × 300 frames takes a few MiB; overlay videos and recordings take more)."""
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path(".")
+
+
+def _probe_writable(folder: Path, label: str) -> None:
+    """Create and delete a file in ``folder``: the only check that also sees read-only mounts,
+    ACLs and quotas (``os.access`` answers yes to root everywhere)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".write-check.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise InputError(f"{label}: cannot write in {folder} ({reason})") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _check_free(folder: Path, label: str, min_free: int) -> None:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if free < min_free:
+        raise InputError(
+            f"{label}: only {free / 2**20:.1f} MiB free on the disk of {folder}; at least "
+            f"{min_free / 2**20:.0f} MiB are needed"
+        )
+
+
+def _inside(a: Path, b: Path) -> bool:
+    """Whether ``a`` is ``b`` or lies inside it (both resolved)."""
+    return a == b or b in a.parents
+
+
+def check_output_folder(
+    path: str | os.PathLike,
+    *,
+    inputs: tuple[str | os.PathLike, ...] = (),
+    what: str = "output folder",
+    min_free: int | None = None,
+) -> Path:
+    """Check, before any work, that ``path`` can become an output folder.
+
+    Refused: an existing file at ``path`` or at one of its parents, a folder that cannot be
+    written (permissions, read-only file system), less than ``min_free`` bytes free, and a folder
+    that is one of ``inputs`` or contains one of them (writing there would replace or move what
+    is being read).
+
+    Args:
+        path: the folder to write (it need not exist yet).
+        inputs: folders or files the command reads.
+        what: what the folder is, for messages (e.g. ``"--out"``).
+        min_free: bytes that must be free on its disk (default :data:`MIN_FREE_BYTES`).
+
+    Returns:
+        ``path`` as a Path.
+
+    Raises:
+        InputError: saying which check failed, naming the path.
+    """
+    path = Path(path).expanduser()
+    label = f"{what} {path}"
+    existing = _nearest_existing(path.absolute())
+    if not existing.is_dir():
+        where = "" if existing == path.absolute() else f" ({existing} is a file)"
+        raise InputError(f"{label}: is a file, expected a folder{where}")
+    resolved = path.resolve()
+    for src in inputs:
+        src_path = Path(src).expanduser().resolve()
+        src_dir = src_path if src_path.is_dir() else src_path.parent
+        if _inside(src_dir, resolved):
+            raise InputError(
+                f"{label}: is (or contains) the input {src}; writing there would replace the "
+                "input's files — choose another folder"
+            )
+    _probe_writable(existing, label)
+    _check_free(existing, label, MIN_FREE_BYTES if min_free is None else min_free)
+    return path
+
+
+def check_output_file(
+    path: str | os.PathLike,
+    *,
+    inputs: tuple[str | os.PathLike, ...] = (),
+    what: str = "output file",
+    min_free: int | None = None,
+) -> Path:
+    """Check, before any work, that the file ``path`` can be written (see
+    :func:`check_output_folder`); an existing folder at ``path`` or an input file is refused.
+
+    Returns:
+        ``path`` as a Path.
+    """
+    path = Path(path).expanduser()
+    label = f"{what} {path}"
+    if path.is_dir():
+        raise InputError(f"{label}: is a folder, expected a file name")
+    for src in inputs:
+        if Path(src).expanduser().resolve() == path.resolve():
+            raise InputError(f"{label}: is the input {src}; choose another file name")
+    parent = path.absolute().parent
+    existing = _nearest_existing(parent)
+    if not existing.is_dir():
+        raise InputError(f"{label}: {existing} is a file, expected a folder")
+    _probe_writable(existing, label)
+    _check_free(existing, label, MIN_FREE_BYTES if min_free is None else min_free)
+    return path

@@ -3,11 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from slahmr_opt.scene import Cameras, PersonMotion
+from slahmr_opt.reprs import short_repr
+from slahmr_opt.scene import Cameras, GroundTruth, PersonMotion
+
+if TYPE_CHECKING:
+    from slahmr_opt.body import BodyModel
+    from slahmr_opt.eval.evaluate import EvalReport
+
+TIMINGS_COVER = (
+    "seconds per pass over every run that worked on it (a resumed pass adds the earlier runs' "
+    "time); total: their sum; this_run: wall time of the call that returned the result"
+)
+
+FRAMES = ("world", "floor")
+"""Coordinate frames of :meth:`WorldEstimate.joints`: the metric SLAM world, or the floor-aligned
+frame (+z up, floor at z = 0; docs/conventions.md)."""
+
+
+def _joints_of(person: PersonMotion, body: BodyModel) -> np.ndarray:
+    """(T, J, 3) posed joints of one person (all the body's joints), float64, metres."""
+    import torch
+
+    dtype = body.joint_template0.dtype
+    with torch.no_grad():
+        out = body(
+            torch.as_tensor(person.global_orient, dtype=dtype),
+            torch.as_tensor(person.body_pose, dtype=dtype),
+            torch.as_tensor(person.betas[: body.num_betas], dtype=dtype),
+            torch.as_tensor(person.transl, dtype=dtype),
+        )
+    return out.joints.double().cpu().numpy()
 
 
 @dataclass(eq=False)
@@ -25,6 +54,8 @@ class WorldEstimate:
         meta: JSON-serialisable extra information (config, timings, notes).
     """
 
+    __repr__ = short_repr
+
     people: list[PersonMotion]
     alpha: float
     cameras: Cameras
@@ -41,6 +72,64 @@ class WorldEstimate:
         ids = [p.track_id for p in self.people]
         if len(set(ids)) != len(ids):
             raise ValueError(f"WorldEstimate: duplicate person ids {ids}")
+
+    def joints(self, frame: str = "world", body: BodyModel | None = None) -> dict[str, np.ndarray]:
+        """Every person's posed joints.
+
+        Args:
+            frame: ``"world"`` (metric SLAM world) or ``"floor"`` (floor-aligned: +z up, floor at
+                z = 0, origin under camera 0; needs an estimated floor).
+            body: the body model of the estimate (default: the open stand-in, as ``solve``).
+
+        Returns:
+            track id → (T_i, J, 3) joints (J = the body's joints, SMPL's 24 first), metres.
+        """
+        if frame not in FRAMES:
+            raise ValueError(f"frame must be one of {FRAMES}, got {frame!r}")
+        if body is None:
+            from slahmr_opt.body import BodyModel
+
+            body = BodyModel.standin()
+        out = {p.track_id: _joints_of(p, body) for p in self.people}
+        if frame == "floor":
+            from slahmr_opt.geometry.floor import floor_aligned_transform, points_world_to_floor
+
+            if self.floor is None:
+                raise ValueError(
+                    f"frame='floor': the estimate {self.method!r} has no floor (run the motion "
+                    "pass, which estimates it)"
+                )
+            T = floor_aligned_transform(self.floor[0], self.floor[1], self.cameras, self.alpha)
+            out = {k: points_world_to_floor(v, T) for k, v in out.items()}
+        return out
+
+    def evaluate(
+        self, gt: GroundTruth, body: BodyModel | None = None, **options: Any
+    ) -> EvalReport:
+        """Score against ground truth with the WHAM/GVHMR protocol
+        (:func:`slahmr_opt.eval.evaluate.evaluate_estimate`; ``report.summary()`` gives the
+        numbers).
+
+        Args:
+            gt: the scene's ground truth (e.g. :func:`slahmr_opt.load_ground_truth`).
+            body: the body model of both sides (default: the open stand-in).
+            **options: ``with_pve``, ``root_source``, ``tail`` of ``evaluate_estimate``.
+        """
+        from slahmr_opt.eval.evaluate import evaluate_estimate  # a facade: eval sits above
+
+        if body is None:
+            from slahmr_opt.body import BodyModel
+
+            body = BodyModel.standin()
+        return evaluate_estimate(
+            self.people,
+            gt,
+            body,
+            alpha=self.alpha,
+            cameras=self.cameras,
+            floor=self.floor,
+            **options,
+        )
 
     def person(self, track_id: str) -> PersonMotion:
         for p in self.people:
@@ -71,6 +160,8 @@ class PassResult:
         floor: ``(up normal (3,), offset d)`` of the world floor plane ``n·x = d`` (metres),
             estimated by the motion pass; None for passes that do not estimate it.
     """
+
+    __repr__ = short_repr
 
     name: str
     people: list[PersonMotion]
@@ -124,9 +215,14 @@ class Result:
         dropped_tracks: why each of them was not fitted (``{"track_id", "reason"}``), including
             those the reader left out (``scene.provenance["dropped_tracks"]``).
         events: every non-finite event of every pass.
-        timings: seconds per pass (and ``"total"``).
+        timings: seconds per pass, ``"total"`` (their sum) and ``"this_run"``. A pass resumed
+            from a checkpoint counts the time of every run that worked on it (a pass that was
+            complete in its checkpoint keeps the earlier run's time); ``"this_run"`` is the wall
+            time of this call only. :meth:`timings_text` says which is which.
         pose_prior_note: which pose prior the passes used (VPoser or the open prior, and why).
     """
+
+    __repr__ = short_repr
 
     people: list[PersonMotion]
     alpha: float
@@ -177,6 +273,47 @@ class Result:
             meta=self.summary(),
         )
 
+    def joints(
+        self, frame: str = "world", body: BodyModel | None = None, pass_name: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """Posed joints after ``pass_name`` (default: the last pass) in the ``"world"`` or
+        ``"floor"`` frame: track id → (T_i, J, 3), metres (:meth:`WorldEstimate.joints`)."""
+        return self.to_estimate(pass_name).joints(frame, body)
+
+    def evaluate(
+        self,
+        gt: GroundTruth,
+        body: BodyModel | None = None,
+        pass_name: str | None = None,
+        **options: Any,
+    ) -> EvalReport:
+        """Score the state after ``pass_name`` (default: the last pass) against ground truth
+        (:meth:`WorldEstimate.evaluate`)."""
+        return self.to_estimate(pass_name).evaluate(gt, body, **options)
+
+    def timings_text(self) -> str:
+        """The timings, one line each, saying what each covers (resumed passes included)."""
+        lines = []
+        for name, seconds in self.timings.items():
+            if name in ("total", "this_run"):
+                continue
+            p = self.passes.get(name)
+            note = ""
+            if p is not None and p.resumed_from is not None:
+                note = (
+                    "complete in its checkpoint, not rerun: time of the earlier run"
+                    if p.resumed_from >= p.steps
+                    else f"resumed at step {p.resumed_from}: time of every run"
+                )
+            lines.append(f"  {name:<9}{seconds:9.2f} s  {note}".rstrip())
+        if "total" in self.timings:
+            lines.append(f"  {'total':<9}{self.timings['total']:9.2f} s  the passes above")
+        if "this_run" in self.timings:
+            lines.append(
+                f"  {'this run':<9}{self.timings['this_run']:9.2f} s  wall time of this call"
+            )
+        return "\n".join(lines)
+
     def summary(self) -> dict[str, Any]:
         """JSON-ready description: config, α, per-pass summaries, timings, events."""
         return {
@@ -188,6 +325,7 @@ class Result:
             "pose_prior": self.pose_prior_note,
             "passes": {k: v.summary() for k, v in self.passes.items()},
             "timings": self.timings,
+            "timings_cover": TIMINGS_COVER,
             "events": self.events,
             "skipped_tracks": self.skipped_tracks,
             "dropped_tracks": self.dropped_tracks,

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
+from slahmr_opt.reprs import short_repr
+
 __all__ = [
     "NUM_BODY_JOINTS",
     "NUM_CONTACT_JOINTS",
@@ -299,6 +301,8 @@ class Cameras:
             optimise the world scale.
     """
 
+    __repr__ = short_repr
+
     R: np.ndarray
     t: np.ndarray
     intrinsics: np.ndarray
@@ -513,6 +517,8 @@ class Track:
             confidence > 0, else OCCLUDED.
     """
 
+    __repr__ = short_repr
+
     track_id: str
     start: int
     keypoints: np.ndarray
@@ -704,6 +710,8 @@ class Scene:
             normalised through a JSON round trip on construction (tuples become lists).
     """
 
+    __repr__ = short_repr
+
     fps: float
     image_size: tuple[int, int]
     cameras: Cameras
@@ -803,6 +811,8 @@ class PersonMotion:
             (HuMoR order), or None.
     """
 
+    __repr__ = short_repr
+
     track_id: str
     frames: np.ndarray
     global_orient: np.ndarray
@@ -878,6 +888,8 @@ class GroundTruth:
         people: at least one :class:`PersonMotion`, unique ids, inside the camera frames.
         fps: frame rate (Hz).
     """
+
+    __repr__ = short_repr
 
     alpha: float
     floor_normal: np.ndarray

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.apps.common import add_threads_option, non_negative_int, positive_int, set_threads
+
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    import torch
-
     from slahmr_opt.apps.benchmark import BenchConfig, default_methods, run_benchmark
     from slahmr_opt.body import BodyModel
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     methods = default_methods([m.strip() for m in args.methods.split(",") if m.strip()])
     config = BenchConfig(
         preset=args.preset,
@@ -44,10 +43,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmark the methods on seeded synthetic scenes")
     p.add_argument("--preset", default="medium")
-    p.add_argument("--people", type=int, default=2)
-    p.add_argument("--frames", type=int, default=300)
-    p.add_argument("--scenes", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--people", type=positive_int, default=2)
+    p.add_argument("--frames", type=positive_int, default=300)
+    p.add_argument("--scenes", type=positive_int, default=5)
+    p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument(
         "--camera", default="mixed", help="camera rig, or 'mixed' to cycle handheld/orbit/pan_tilt"
     )
@@ -58,7 +57,7 @@ def register(sub) -> None:
         help="comma-separated: naive, fast, slahmr (default: naive,fast; the faithful slahmr "
         "preset's pass 3 takes minutes per 60-frame scene and hours per 300-frame scene on a CPU)",
     )
-    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    add_threads_option(p)
     p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
     p.add_argument("--json", default=None, help="also write the table to this JSON file")
-    p.set_defaults(func=_cmd_bench)
+    p.set_defaults(func=_cmd_bench, outputs=(("json", "file"),), inputs=())

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.apps.common import add_threads_option, positive_int, set_threads
+
 
 def _cmd_bench_body(args: argparse.Namespace) -> int:
     import torch
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.body.benchmark import time_body_paths, timings_to_dict
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     body = BodyModel.resolve(args.body)
     timings = time_body_paths(body, frames=args.frames, repeats=args.repeats)
     print(
@@ -42,8 +43,8 @@ def register(sub) -> None:
         "bench-body", help="time the joints / landmarks / mesh evaluation paths per 1000 frames"
     )
     p.add_argument("--body", default=None, help="SMPL/SMPL-H/SMPL-X file (default: stand-in)")
-    p.add_argument("--frames", type=int, default=1000, help="batch size (default 1000)")
-    p.add_argument("--repeats", type=int, default=5, help="timed runs; the best is kept")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    p.add_argument("--frames", type=positive_int, default=1000, help="batch size (default 1000)")
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed runs; the best is kept")
+    add_threads_option(p)
     p.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    p.set_defaults(func=_cmd_bench_body)
+    p.set_defaults(func=_cmd_bench_body, outputs=(("json", "file"),), inputs=("body",))

@@ -19,6 +19,8 @@ import math
 import time
 from pathlib import Path
 
+from slahmr_opt.apps.common import add_threads_option, positive_int, set_threads
+
 ORIGINAL = {
     "source": "reference/slahmr-original-speed.md (vye16/slahmr @ 58518fe, 2-core CPU, torch "
     "2.13, 2 threads, 2 people, SMPL-H, HuMoR original widths, VPoser v1)",
@@ -41,21 +43,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "bench-slahmr",
         help="speed of the faithful slahmr preset (all three passes), beside the original's",
     )
-    p.add_argument("--people", type=int, default=2)
-    p.add_argument("--frames", type=int, default=100)
+    p.add_argument("--people", type=positive_int, default=2)
+    p.add_argument("--frames", type=positive_int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--preset", default="medium", help="noise preset of the synthetic scene")
     p.add_argument("--camera", default="handheld")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    add_threads_option(p)
     p.add_argument("--vposer", default=None, help="the user's VPoser folder or file (optional)")
-    p.add_argument("--repeats", type=int, default=5, help="timed closures (the best is kept)")
+    p.add_argument(
+        "--repeats", type=positive_int, default=5, help="timed closures (the best is kept)"
+    )
     p.add_argument(
         "--closures-only",
         action="store_true",
         help="only time single closures (no full solve)",
     )
     p.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=(("json", "file"),), inputs=("vposer",))
 
 
 def _time_closure(energy, params, repeats: int) -> dict[str, float]:
@@ -144,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     from slahmr_opt.solver.optimize import SolverHooks
     from slahmr_opt.synth.scene import make_scene
 
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     body = BodyModel.standin()
     scene, _ = make_scene(
         num_people=args.people,

@@ -12,11 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.eval import metrics as M
 from slahmr_opt.eval.evaluate import EvalReport, evaluate_estimate
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.result import WorldEstimate
 from slahmr_opt.scene import GroundTruth, Scene
 from slahmr_opt.solver.world_init import naive_composition
@@ -117,6 +118,8 @@ class BenchConfig:
 @dataclass
 class BenchResult:
     """Benchmark output: one row of metrics per method, plus per-scene details and timings."""
+
+    __repr__ = short_repr
 
     config: BenchConfig
     rows: dict[str, dict[str, float]] = field(default_factory=dict)

@@ -19,4 +19,4 @@ def register(sub) -> None:
     p = sub.add_parser("convert", help="turn a SMPL/SMPL-H/SMPL-X .pkl (chumpy) into a clean .npz")
     p.add_argument("src", help="the model .pkl (or .npz) file")
     p.add_argument("dst", help="the .npz to write")
-    p.set_defaults(func=_cmd_convert)
+    p.set_defaults(func=_cmd_convert, outputs=(("dst", "file"),), inputs=("src",))

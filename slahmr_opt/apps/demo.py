@@ -248,4 +248,4 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     p = sub.add_parser("demo", help="run the end-to-end demo on built-in data and write results")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
-    p.set_defaults(func=_cmd_demo)
+    p.set_defaults(func=_cmd_demo, outputs=(("out", "folder"),), inputs=())

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.apps.common import add_threads_option, non_negative_int, positive_int, set_threads
+
 
 def _cmd_eval_prior(args: argparse.Namespace) -> int:
-    import torch
-
     from slahmr_opt.apps import train_prior as procedural
     from slahmr_opt.apps.common import load_motion_prior
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.priors.train import format_prior_report
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     for name in ("clips", "rollouts", "steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name}: expected a positive count, got {getattr(args, name)}")
@@ -51,9 +50,15 @@ def register(sub) -> None:
     p.add_argument(
         "--timing", action="store_true", help="also time roll-outs at original and prior widths"
     )
-    p.add_argument("--clips", type=int, default=48, help="held-out clips of 90 frames (default 48)")
-    p.add_argument("--rollouts", type=int, default=16, help="sampled roll-outs (at most --clips)")
-    p.add_argument("--steps", type=int, default=300, help="steps per sampled roll-out")
-    p.add_argument("--seed", type=int, default=0, help="held-out clips, noise and latent draws")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
-    p.set_defaults(func=_cmd_eval_prior)
+    p.add_argument(
+        "--clips", type=positive_int, default=48, help="held-out clips of 90 frames (default 48)"
+    )
+    p.add_argument(
+        "--rollouts", type=positive_int, default=16, help="sampled roll-outs (at most --clips)"
+    )
+    p.add_argument("--steps", type=positive_int, default=300, help="steps per sampled roll-out")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="held-out clips, noise and latent draws"
+    )
+    add_threads_option(p)
+    p.set_defaults(func=_cmd_eval_prior, outputs=(("json", "file"),), inputs=("prior", "gmm"))

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from slahmr_opt.apps.common import positive_float
 from slahmr_opt.errors import InputError
 
 __all__ = ["register"]
@@ -74,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--no-pve", action="store_true", help="skip PVE (no full meshes: faster)")
     g.add_argument(
         "--match-threshold",
-        type=float,
+        type=positive_float,
         default=0.15,
         help="track↔person matching: max mean 2D distance / image diagonal",
     )
@@ -95,7 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="folder for table.md, table.tex, per_sequence.csv, summary.json, cache/",
     )
     p.add_argument("--csv", default=None, help="also write the per-sequence CSV here")
-    p.set_defaults(func=run)
+    p.set_defaults(
+        func=run, outputs=(("out", "folder"), ("csv", "file")), inputs=("dataset_root", "results")
+    )
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -153,7 +156,7 @@ def _load_cached(path: Path, key: str):
 def _save_cached(path: Path, key: str, scores) -> None:
     import numpy as np
 
-    from slahmr_opt.io.atomic import write_npz_atomic
+    from slahmr_opt.files import write_npz_atomic
 
     arrays: dict[str, Any] = {}
     people = []
@@ -188,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
         markdown_table,
         per_sequence_csv,
     )
-    from slahmr_opt.io.atomic import write_bytes_atomic, write_json_atomic
+    from slahmr_opt.files import write_bytes_atomic, write_json_atomic
     from slahmr_opt.io.datasets import DEFAULT_SPLITS, read_dataset
     from slahmr_opt.io.peers import find_sequence, read_peer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.apps.common import add_threads_option
 from slahmr_opt.errors import InputError
 
 
@@ -14,7 +15,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from slahmr_opt.body import BodyModel
     from slahmr_opt.export import FORMATS, export_result
-    from slahmr_opt.io.atomic import write_json_atomic
+    from slahmr_opt.files import write_json_atomic
     from slahmr_opt.vis.source import as_source, resolve_body
 
     if args.threads:
@@ -83,6 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="rrd: passes whose full meshes are logged (default: the final one)",
     )
-    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    add_threads_option(p)
     p.add_argument("--json", default=None, help="also write the timings and files to this JSON")
-    p.set_defaults(func=_cmd_export)
+    p.set_defaults(
+        func=_cmd_export, outputs=(("out", "folder"), ("json", "file")), inputs=("result",)
+    )

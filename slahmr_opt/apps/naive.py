@@ -54,4 +54,4 @@ def register(sub) -> None:
         help="world scale: 'slam' (α = 1), 'median' (default) or a number",
     )
     p.add_argument("--body", default=None, help="SMPL file (default: stand-in)")
-    p.set_defaults(func=_cmd_naive)
+    p.set_defaults(func=_cmd_naive, outputs=(("out", "folder"),), inputs=("scene",))

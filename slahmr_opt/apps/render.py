@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from slahmr_opt.apps.common import add_threads_option, non_negative_int, positive_int, unit_interval
 from slahmr_opt.errors import InputError
 
 
@@ -83,18 +84,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="passes side by side, e.g. smooth,motion or 'all' (default: the final one)",
     )
     p.add_argument("--frames", default=None, metavar="START:END", help="scene frames to draw")
-    p.add_argument("--image-offset", type=int, default=0, help="index in --images of scene frame 0")
+    p.add_argument(
+        "--image-offset",
+        type=non_negative_int,
+        default=0,
+        help="index in --images of scene frame 0",
+    )
     p.add_argument(
         "--style",
         default="auto",
         choices=["auto", "mesh", "skeleton"],
         help="bodies as meshes or skeletons (default: meshes)",
     )
-    p.add_argument("--alpha", type=float, default=0.85, help="body opacity (0, 1]")
+    p.add_argument("--alpha", type=unit_interval, default=0.85, help="body opacity (0, 1]")
     p.add_argument("--no-floor", action="store_true", help="do not draw the floor grid")
-    p.add_argument("--max-width", type=int, default=960, help="panel width limit, pixels")
+    p.add_argument("--max-width", type=positive_int, default=960, help="panel width limit, pixels")
     p.add_argument("--body", default=None, help="the SMPL file the result was fitted with")
     p.add_argument("--trust-pickle", action="store_true", help="allow pickles when reading --scene")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    add_threads_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_render)
+    p.set_defaults(
+        func=_cmd_render, outputs=(("out", "path"),), inputs=("result", "scene", "images")
+    )

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from slahmr_opt.apps.common import positive_float, positive_int
+
 EVAL_SEED = 1_000_000_007
 """First clip seed of the held-out evaluation set (training uses seeds below 10⁹)."""
 
@@ -184,7 +186,7 @@ def register(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an unfinished run in --out")
     p.add_argument(
         "--minutes",
-        type=float,
+        type=positive_float,
         default=None,
         help="stop after the epoch that crosses this budget (resume later with --resume)",
     )
@@ -195,8 +197,8 @@ def register(sub) -> None:
         help="TrainConfig override, e.g. --set epochs=40 or --set model.latent_dim=32 "
         "(repeatable; tuples comma-separated)",
     )
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: 1)")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch threads (default: 1)")
     p.add_argument(
         "--tiny", action="store_true", help="tiny widths and data: a seconds-long smoke run"
     )
-    p.set_defaults(func=_cmd_train_prior)
+    p.set_defaults(func=_cmd_train_prior, outputs=(("out", "folder"),), inputs=())

@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from slahmr_opt.body.joint_maps import LANDMARK_NAMES
 from slahmr_opt.body.model_files import infer_model_type, read_model_file
 from slahmr_opt.files import write_npz_atomic
+from slahmr_opt.reprs import short_repr
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ class BodyOutput:
         landmarks: (..., L, 3) vertex keypoints in :data:`LANDMARK_NAMES` order.
         vertices: (..., V, 3) the full mesh.
     """
+
+    __repr__ = short_repr
 
     joints: Tensor | None = None
     landmarks: Tensor | None = None

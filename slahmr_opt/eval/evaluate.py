@@ -16,6 +16,7 @@ import torch
 from slahmr_opt.body.joint_maps import LANDMARK_NAMES
 from slahmr_opt.body.model import BodyModel
 from slahmr_opt.eval import metrics as M
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.scene import Cameras, GroundTruth, PersonMotion
 
 FOOT_LANDMARKS = tuple(LANDMARK_NAMES.index(n) for n in ("LBigToe", "LHeel", "RBigToe", "RHeel"))
@@ -32,6 +33,8 @@ class EvalReport:
             ``floor_offset`` (mm), ``camera_ate`` (m), where the estimate provides them.
     """
 
+    __repr__ = short_repr
+
     per_person: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     scene: dict[str, float] = field(default_factory=dict)
 
@@ -39,6 +42,16 @@ class EvalReport:
         """Frame-weighted means over people plus the scene scalars."""
         out = M.aggregate(list(self.per_person.values()))
         out.update(self.scene)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """How many values each number of :meth:`summary` averages (person-frames, chunks or 1
+        for a scene scalar): the weights of a frame-weighted mean over sequences."""
+        out: dict[str, int] = {}
+        for values in self.per_person.values():
+            for key, arr in values.items():
+                out[key] = out.get(key, 0) + int(np.atleast_1d(np.asarray(arr)).size)
+        out.update({key: 1 for key in self.scene})
         return out
 
 

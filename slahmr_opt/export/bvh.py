@@ -26,7 +26,7 @@ from slahmr_opt.export.skeleton import (
     output_transform,
     person_skeleton,
 )
-from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.files import write_bytes_atomic
 from slahmr_opt.vis.source import as_source, resolve_body
 
 if TYPE_CHECKING:

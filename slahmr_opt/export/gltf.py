@@ -30,7 +30,7 @@ from scipy.spatial.transform import Rotation
 
 from slahmr_opt.errors import InputError
 from slahmr_opt.export.skeleton import PersonSkeleton, output_transform, person_skeleton
-from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.files import write_bytes_atomic
 from slahmr_opt.vis.raster import vertex_normals
 from slahmr_opt.vis.source import ResultSource, as_source, resolve_body
 

@@ -33,7 +33,7 @@ import torch
 
 from slahmr_opt.errors import InputError
 from slahmr_opt.export.skeleton import output_transform
-from slahmr_opt.vis.frames import chmod_like_new_file
+from slahmr_opt.files import chmod_like_new_file
 from slahmr_opt.vis.raster import vertex_normals
 from slahmr_opt.vis.source import ResultSource, as_source, resolve_body
 

@@ -31,6 +31,7 @@ __all__ = [
     "read_npz_file",
     "read_npz_members",
     "read_pickle",
+    "read_text_file",
     "read_text_rows",
     "read_torch_file",
     "to_numpy",
@@ -226,6 +227,19 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def read_text_file(path: str | os.PathLike, what: str) -> str:
+    """The UTF-8 text of a file; InputError naming it when it is missing or not text."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found ({what})")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{path}: not a text file ({what}): byte {err.start} is not UTF-8 text"
+        ) from None
+
+
 def read_text_rows(path: str | os.PathLike, what: str) -> np.ndarray:
     """Rows of numbers from a text file: whitespace or commas between numbers, ``#`` comments.
 
@@ -241,7 +255,7 @@ def read_text_rows(path: str | os.PathLike, what: str) -> np.ndarray:
     if not path.is_file():
         raise ValueError(f"{label}: file not found ({what})")
     rows = []
-    for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    for k, line in enumerate(read_text_file(path, what).splitlines()):
         line = line.split("#", 1)[0].replace(",", " ").strip()
         if not line:
             continue

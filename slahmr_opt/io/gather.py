@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from slahmr_opt.io.cameras import read_cameras
-from slahmr_opt.io.common import FrameIndex, frame_stem
+from slahmr_opt.io.common import FrameIndex, frame_stem, read_text_file
 from slahmr_opt.io.dpvo import read_pose7_rows
 from slahmr_opt.io.gvhmr_inputs import read_gvhmr_vitpose
 from slahmr_opt.io.keypoints import ConfidenceClips, KeypointTrack, read_keypoint_arrays
@@ -87,7 +87,8 @@ def _frame_list(path: Path) -> tuple[list[str], Path | None]:
             raise ValueError(f"{path}: no images ({', '.join(IMAGE_EXTENSIONS)}) to list frames")
         return [p.stem for p in files], files[0]
     if path.is_file():
-        names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        text = read_text_file(path, "frame names")
+        names = [ln.strip() for ln in text.splitlines() if ln.strip()]
         if not names:
             raise ValueError(f"{path}: no frame names")
         return [frame_stem(n) for n in names], None

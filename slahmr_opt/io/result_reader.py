@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,14 @@ import numpy as np
 
 from slahmr_opt.errors import InputError
 from slahmr_opt.io.amass import person_file_name, person_from_arrays
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.result import WorldEstimate
 from slahmr_opt.safe_load import load_npz
 from slahmr_opt.scene import NUM_CONTACT_JOINTS, Cameras
 
 __all__ = [
     "CAMERAS_FILE",
+    "HISTORY_FILE",
     "KIND_ESTIMATE",
     "KIND_RUN",
     "LOG_FILE",
@@ -44,6 +46,7 @@ CAMERAS_FILE = "cameras.npz"
 WORLD_RESULTS_FILE = "world_results.npz"
 PASSES_DIR = "passes"
 LOG_FILE = "log.txt"
+HISTORY_FILE = "energy_history.json"
 PLOT_FILE = "trajectory.png"
 
 KIND_ESTIMATE = "estimate"
@@ -66,9 +69,9 @@ def _read_info(folder: Path) -> dict[str, Any]:
     if not meta_path.is_file():
         raise ValueError(f"{meta_path}: missing; not a result folder (or an incomplete one)")
     try:
-        info = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{meta_path}: not valid JSON ({exc})") from exc
+        info = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{meta_path}: not valid JSON ({exc})") from None
     if not isinstance(info, dict):
         raise ValueError(f"{meta_path}: expected a JSON object, got {type(info).__name__}")
     if info.get("format") != RESULT_FORMAT:
@@ -80,6 +83,34 @@ def _read_info(folder: Path) -> dict[str, Any]:
         if key not in info:
             raise ValueError(f"{meta_path}: missing field {key!r}")
     return info
+
+
+def _number(info: dict[str, Any], key: str, path: Path) -> float:
+    """A positive finite number field of scene.json (InputError naming it otherwise)."""
+    value = info.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise InputError(f"{path}: field {key!r} is {value!r}, expected a finite number")
+    if value <= 0:
+        raise InputError(f"{path}: field {key!r} is {value!r}, expected a positive number")
+    return float(value)
+
+
+def _people_entries(info: dict[str, Any], path: Path) -> list[tuple[str, str]]:
+    """(id, file name) of every person listed in scene.json, checked."""
+    entries = info.get("people")
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: field 'people' must be a list of {{'id', 'file'}} objects")
+    out = []
+    for k, entry in enumerate(entries):
+        ok = isinstance(entry, dict) and isinstance(entry.get("id"), str)
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if not ok or not isinstance(name, str) or name != Path(name).name or not name:
+            raise InputError(
+                f"{path}: field 'people'[{k}] must be {{'id': str, 'file': a file name in the "
+                f"folder}}, got {entry!r}"
+            )
+        out.append((entry["id"], name))
+    return out
 
 
 def _require(z: Any, path: Path, keys: tuple[str, ...]) -> None:
@@ -107,34 +138,50 @@ def load_estimate(path: str | os.PathLike) -> WorldEstimate:
         raise ValueError(f"{cam_path}: missing")
     z = load_npz(cam_path, "result cameras")
     _require(z, cam_path, ("w2c", "intrins"))
-    cameras = Cameras.from_w2c(
-        z["w2c"],
-        z["intrins"],
-        is_static=bool(z["is_static"]) if "is_static" in z else False,
-    )
+    try:
+        cameras = Cameras.from_w2c(
+            z["w2c"],
+            z["intrins"],
+            is_static=bool(z["is_static"]) if "is_static" in z else False,
+        )
+    except ValueError as err:
+        raise InputError(f"{cam_path}: {err}") from None
+    alpha = _number(info, "world_scale", meta_path)
+    fps = _number(info, "fps", meta_path)
     people = []
-    for entry in info["people"]:
-        p = folder / entry["file"]
+    for track_id, name in _people_entries(info, meta_path):
+        p = folder / name
         if not p.is_file():
-            raise ValueError(f"{p}: missing (listed in {meta_path})")
+            raise InputError(f"{p}: missing (listed in {meta_path})")
         z = load_npz(p, "result person file")
         _require(z, p, ("poses", "trans", "betas", "frames"))
-        people.append(person_from_arrays(z, entry["id"], str(p)))
+        try:
+            people.append(person_from_arrays(z, track_id, str(p)))
+        except InputError:
+            raise
+        except ValueError as err:
+            raise InputError(f"{p}: {err}") from None
     floor = None
     if info.get("floor"):
-        floor = (
-            np.asarray(info["floor"]["normal"], dtype=np.float64),
-            float(info["floor"]["offset"]),
-        )
+        try:
+            normal = np.asarray(info["floor"]["normal"], dtype=np.float64)
+            offset = float(info["floor"]["offset"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(
+                f"{meta_path}: field 'floor' must be {{'normal': [3 numbers], 'offset': number}}"
+            ) from None
+        if normal.shape != (3,) or not np.isfinite(normal).all() or not np.isfinite(offset):
+            raise InputError(f"{meta_path}: field 'floor' holds a non-finite or wrong-size normal")
+        floor = (normal, offset)
     if "meta" in info:
         meta = info["meta"]
     else:
         meta = {k: info[k] for k in _RUN_SUMMARY_KEYS if k in info}
     return WorldEstimate(
         people=people,
-        alpha=float(info["world_scale"]),
+        alpha=alpha,
         cameras=cameras,
-        fps=float(info["fps"]),
+        fps=fps,
         floor=floor,
         method=str(info.get("method", "estimate")),
         meta=meta,
@@ -157,7 +204,12 @@ class LoadedResult:
         floor_transform: (4, 4) world→floor-aligned rigid transform, or None without a floor.
         observed: person id → (T_i,) bool mask of frames with 2D evidence.
         contacts: person id → (T_i, 9) contact probabilities, or None.
+        history: pass name → energy term (and ``"total"``) → (steps + 1,) weighted energy at the
+            start and after every outer step (``energy_history.json``; empty for folders written
+            before it existed).
     """
+
+    __repr__ = short_repr
 
     estimate: WorldEstimate
     passes: dict[str, WorldEstimate]
@@ -165,6 +217,7 @@ class LoadedResult:
     floor_transform: np.ndarray | None
     observed: dict[str, np.ndarray]
     contacts: dict[str, np.ndarray | None]
+    history: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 _RUN_JSON_FIELDS = (
@@ -274,4 +327,31 @@ def load_result(path: str | os.PathLike) -> LoadedResult:
         floor_transform=floor_T,
         observed=observed,
         contacts=contacts,
+        history=_read_history(folder),
     )
+
+
+def _read_history(folder: Path) -> dict[str, dict[str, np.ndarray]]:
+    """The energy histories of ``folder``'s ``energy_history.json`` ({} when absent)."""
+    path = folder / HISTORY_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected an object pass → term → list of numbers")
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, terms in data.items():
+        if not isinstance(terms, dict):
+            raise InputError(f"{path}: field {name!r}: expected an object term → list of numbers")
+        out[name] = {}
+        for term, values in terms.items():
+            try:
+                out[name][term] = np.asarray(values, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError) as exc:
+                raise InputError(
+                    f"{path}: field {name}.{term}: expected a list of numbers ({exc})"
+                ) from exc
+    return out

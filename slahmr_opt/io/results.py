@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from slahmr_opt.errors import InputError
 from slahmr_opt.files import (
+    check_output_folder,
     remove_stale_tmp,
     write_bytes_atomic,
     write_json_atomic,
@@ -39,6 +41,7 @@ from slahmr_opt.files import (
 from slahmr_opt.io.amass import amass_frame, person_arrays, person_file_name
 from slahmr_opt.io.result_reader import (
     CAMERAS_FILE,
+    HISTORY_FILE,
     KIND_ESTIMATE,
     KIND_RUN,
     LOG_FILE,
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAMERAS_FILE",
+    "HISTORY_FILE",
     "LOG_FILE",
     "PASSES_DIR",
     "PLOT_FILE",
@@ -145,9 +149,14 @@ def _previous_listing(folder: Path) -> dict[str, Any]:
     try:
         old = json.loads(meta.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
-        old = {}
+        old = None
+    if not isinstance(old, dict) or old.get("kind") not in (KIND_RUN, KIND_ESTIMATE):
+        raise InputError(
+            f"{meta}: is not the scene.json of a result folder (a scene folder or another "
+            "tool's file?); refusing to overwrite it — write the result to another folder"
+        )
     meta.unlink()
-    return old if isinstance(old, dict) else {}
+    return old
 
 
 def _remove_stale_people(folder: Path, old: dict[str, Any], keep: set[str]) -> None:
@@ -191,7 +200,7 @@ def save_estimate(
     from slahmr_opt import __version__
 
     body = _default_body(body)
-    folder = Path(path)
+    folder = check_output_folder(path, what="result folder", min_free=0)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_tmp(folder)
     old = _previous_listing(folder)
@@ -276,6 +285,7 @@ def save_result(
     plot: Callable[[WorldEstimate, Path], object] | None = None,
     log_text: str | None = None,
     body: BodyModel | None = None,
+    log_file: str | os.PathLike | None = None,
 ) -> Path:
     """Write a solver run into the result folder ``out_dir`` (docs/formats.md, "Result folder").
 
@@ -299,6 +309,9 @@ def save_result(
             ``plot(estimate, path)`` (e.g. :func:`slahmr_opt.vis.trajectory.trajectory_plotter`;
             io does not import the drawing code); None for no picture.
         log_text: written to ``log.txt`` when given.
+        log_file: a log the run already wrote inside the folder (path relative to it, e.g.
+            ``logs/run-<time>.log``, appended as the run went); recorded in ``scene.json``
+            (``files.log``) in place of ``log_text``.
         body: :class:`~slahmr_opt.body.BodyModel` the run used: its rest pelvis ``J(β)[0]``
             moves SMPL parameters into the floor frame (default: the stand-in body, as
             :func:`slahmr_opt.solve`).
@@ -322,7 +335,7 @@ def save_result(
         raise ValueError(f"gender must be a non-empty str, got {gender!r}")
     body = _default_body(body)
 
-    folder = Path(out_dir)
+    folder = check_output_folder(out_dir, what="result folder", min_free=0)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_tmp(folder)
     old = _previous_listing(folder)
@@ -370,6 +383,14 @@ def save_result(
     if log_text is not None:
         write_bytes_atomic(folder / LOG_FILE, str(log_text).encode("utf-8"))
         files["log"] = LOG_FILE
+    if log_file is not None:
+        rel = Path(log_file)
+        if rel.is_absolute() or not (folder / rel).is_file():
+            raise ValueError(f"log_file: expected a file inside {folder}, got {log_file}")
+        files["log"] = rel.as_posix()
+    histories = {name: p.history for name, p in result.passes.items()}
+    write_json_atomic(folder / HISTORY_FILE, _jsonable(histories))
+    files["energy_history"] = HISTORY_FILE
     if plot is not None:
         plot(final, folder / PLOT_FILE)
         files["plot"] = PLOT_FILE
@@ -412,6 +433,7 @@ def save_result(
         "dropped_tracks": result.dropped_tracks,
         "config": summary["config"],
         "timings": summary["timings"],
+        "timings_cover": summary["timings_cover"],
         "passes": {
             name: {**s, "folder": f"{PASSES_DIR}/{name}"} for name, s in summary["passes"].items()
         },

@@ -308,13 +308,13 @@ def load_scene(path: str | os.PathLike) -> Scene:
         raise ValueError(f"scene folder not found: {folder}")
     meta_path = folder / SCENE_JSON
     if not meta_path.is_file():
-        raise ValueError(f"{SCENE_JSON}: file not found ({meta_path})")
+        raise InputError(f"{meta_path}: file not found (a scene folder holds {SCENE_JSON})")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise ValueError(f"{SCENE_JSON}: cannot parse ({err})") from None
+        raise InputError(f"{meta_path}: cannot parse as JSON ({err})") from None
     if not isinstance(meta, dict):
-        raise ValueError(f"{SCENE_JSON}: expected a JSON object")
+        raise InputError(f"{meta_path}: expected a JSON object")
     if meta.get("format") != FORMAT_NAME:
         raise ValueError(
             f"{SCENE_JSON}: field 'format' is {meta.get('format')!r}, expected {FORMAT_NAME!r}"

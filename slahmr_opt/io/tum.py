@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from slahmr_opt.files import write_bytes_atomic
-from slahmr_opt.io.common import check_finite, read_text_rows
+from slahmr_opt.io.common import check_finite, read_text_file, read_text_rows
 from slahmr_opt.io.dpvo import PoseConvention, QuatOrder, cameras_to_pose7, pose7_to_c2w
 from slahmr_opt.scene import Cameras
 
@@ -91,7 +91,7 @@ def read_frame_times(path: str | os.PathLike) -> np.ndarray:
     if not path.is_file():
         raise ValueError(f"{label}: file not found (frame times)")
     times = []
-    for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    for k, line in enumerate(read_text_file(path, "frame times").splitlines()):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue

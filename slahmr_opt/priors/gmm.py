@@ -21,6 +21,7 @@ from torch import Tensor
 from slahmr_opt.errors import InputError
 from slahmr_opt.files import write_npz_atomic
 from slahmr_opt.priors.state import GMM_DIM, PriorState, canonical_frame, gmm_features, to_local
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.safe_load import load_npz
 
 __all__ = ["GaussianMixture", "fit_gmm", "initial_state_energy"]
@@ -37,6 +38,8 @@ class GaussianMixture:
         means: (K, D).
         covariances: (K, D, D) symmetric positive definite.
     """
+
+    __repr__ = short_repr
 
     weights: Tensor
     means: Tensor

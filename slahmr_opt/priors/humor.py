@@ -32,6 +32,7 @@ from torch import Tensor, nn
 from slahmr_opt.files import write_bytes_atomic
 from slahmr_opt.priors.gmm import GaussianMixture
 from slahmr_opt.priors.state import FPS, NUM_CONTACTS, OUTPUT_DIM, STATE_DIM
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.safe_load import load_torch
 
 __all__ = [
@@ -72,6 +73,8 @@ class HumorConfig:
             statistics of the training data (:class:`Normalization`). The original has none
             (False); the shipped default uses them, which a CPU-sized training run needs.
     """
+
+    __repr__ = short_repr
 
     latent_dim: int = 48
     encoder_widths: tuple[int, ...] = (1024, 1024, 1024, 1024)
@@ -131,6 +134,8 @@ class Normalization:
         input_mean, input_scale: (339,) statistics of canonical states.
         output_mean, output_scale: (216,) statistics of the decoder targets (residuals, contacts).
     """
+
+    __repr__ = short_repr
 
     input_mean: Tensor
     input_scale: Tensor
@@ -501,6 +506,8 @@ class MotionPrior:
         source: where it came from (folder or file).
         meta: what the weights file says about its training.
     """
+
+    __repr__ = short_repr
 
     model: HumorPrior
     gmm: GaussianMixture | None

@@ -31,6 +31,7 @@ from slahmr_opt.priors.state import (
     to_local,
     to_world,
 )
+from slahmr_opt.reprs import short_repr
 
 __all__ = [
     "Inference",
@@ -145,6 +146,8 @@ class Rollout:
         prior_mean, prior_logvar: (B, T−1, L) p(z | s_{t−1}) of each transition (conditioned on
             the rolled-out previous state, so gradients reach the states too).
     """
+
+    __repr__ = short_repr
 
     states: PriorState
     contact_logits: Tensor
@@ -287,6 +290,8 @@ def rollout_residuals(init: PriorState, pelvis_offset: Tensor, residuals: Tensor
 @dataclass
 class Inference:
     """Per-transition Gaussians of a given motion, each (B, T−1, L)."""
+
+    __repr__ = short_repr
 
     posterior_mean: Tensor
     posterior_logvar: Tensor

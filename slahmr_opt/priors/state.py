@@ -35,6 +35,7 @@ import torch
 from torch import Tensor
 
 from slahmr_opt.body.joint_maps import HUMOR_CONTACT_JOINTS
+from slahmr_opt.reprs import short_repr
 
 __all__ = [
     "CONTACT_JOINTS",
@@ -129,6 +130,8 @@ class PriorState:
         joints: (..., 22, 3) body joints, metres.
         joints_vel: (..., 22, 3) joint velocities, m/s.
     """
+
+    __repr__ = short_repr
 
     trans: Tensor
     trans_vel: Tensor
@@ -458,6 +461,8 @@ class CanonicalFrame:
         trans_xy: (..., 3) the frame state's SMPL translation with z = 0, metres.
         pelvis_offset: (..., 3) ``o`` (z = 0), metres.
     """
+
+    __repr__ = short_repr
 
     rotation: Tensor
     trans_xy: Tensor

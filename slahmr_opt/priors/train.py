@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from smplx.lbs import batch_rigid_transform
 from torch import Tensor
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from slahmr_opt.files import write_bytes_atomic, write_json_atomic
 from slahmr_opt.priors.gmm import GaussianMixture, fit_gmm
@@ -76,6 +76,7 @@ from slahmr_opt.priors.state import (
     to_local,
     to_world,
 )
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.safe_load import load_torch
 
 __all__ = [
@@ -129,6 +130,8 @@ class TrainConfig:
         gmm_components, gmm_reg_covar, gmm_max_frames, gmm_max_iter: initial-state GMM fit.
         threads: torch CPU threads.
     """
+
+    __repr__ = short_repr
 
     model: HumorConfig = field(default_factory=HumorConfig.small)
     seed: int = 0
@@ -322,6 +325,8 @@ class MotionData:
         parents: (J,) kinematic tree of the training body.
         kinds: N motion kinds.
     """
+
+    __repr__ = short_repr
 
     states: PriorState
     pelvis_offset: Tensor

@@ -27,7 +27,7 @@ from typing import Protocol
 
 import torch
 from torch import Tensor
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from slahmr_opt.config import LBFGSConfig, NaNPolicy, PassConfig
 from slahmr_opt.errors import InputError
@@ -397,8 +397,9 @@ def run_pass(
                 or outcome.stop_reason != "completed"
             )
             checkpoint(done)
-            bar.update(1)
+            # the postfix first, so that the refresh of update() shows this step's accepted state
             bar.set_postfix(_postfix(values, variables, alpha_space), refresh=False)
+            bar.update(1)
             if hooks.after_step is not None:
                 hooks.after_step(name, outcome.steps)
             if finished:

@@ -29,6 +29,7 @@ from slahmr_opt.body.model import BodyModel
 from slahmr_opt.config import PASS_NAMES, SolverConfig, config_from_dict, config_to_dict, preset
 from slahmr_opt.energies.pose_prior import PosePrior
 from slahmr_opt.errors import InputError
+from slahmr_opt.files import remove_stale_tmp
 from slahmr_opt.priors.humor import MotionPrior, load_prior
 from slahmr_opt.priors.vposer import VPoser, load_vposer
 from slahmr_opt.result import PassResult, Result
@@ -435,6 +436,9 @@ def solve(
                 "(slahmr_opt.priors.resample_smpl) or stop before pass 3 (until='smooth')"
             )
     ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if ckpt_dir is not None:
+        for stale in remove_stale_tmp(ckpt_dir):  # left by a run killed while writing
+            log.info("removed %s (an interrupted checkpoint write)", stale)
     hashes = (scene_digest(scene), body_digest(body_cpu)) if ckpt_dir is not None else ("", "")
     if ckpt_dir is not None and vp is not None:
         hashes = (hashes[0], hashes[1] + module_digest(vp))
@@ -518,7 +522,8 @@ def solve(
 
     last = passes[list(passes)[-1]]
     timings = {k: p.seconds for k, p in passes.items()}
-    timings["total"] = time.perf_counter() - started
+    timings["total"] = float(sum(timings.values()))  # every run's work, as the passes
+    timings["this_run"] = time.perf_counter() - started
     return Result(
         people=last.people,
         alpha=last.alpha,

@@ -34,6 +34,7 @@ from scipy.ndimage import gaussian_filter1d, minimum_filter1d
 from torch import Tensor
 
 from slahmr_opt.body.joint_maps import HUMOR_CONTACT_JOINTS
+from slahmr_opt.reprs import short_repr
 from slahmr_opt.synth.gait import FootTrack, StepPlan, foot_track
 from slahmr_opt.synth.leg_ik import (
     DTYPE,
@@ -103,6 +104,8 @@ class MotionClip:
             wrists); only the ankles (heel planted) and toes (ball planted) of a stance foot are 1.
         params: what was generated (speed, cadence, stride, heading, curvature, style, ...).
     """
+
+    __repr__ = short_repr
 
     kind: str
     fps: float

@@ -26,6 +26,7 @@ import roma
 import torch
 
 from slahmr_opt.body.model import BodyModel
+from slahmr_opt.reprs import short_repr
 
 __all__ = [
     "NOISE_PRESETS",
@@ -531,6 +532,8 @@ class SmplObservation:
         observed: (T_i,) bool.
         depth_bias: the track's log depth bias ``b`` (estimated pelvis distance ≈ ``e^b`` × true).
     """
+
+    __repr__ = short_repr
 
     global_orient: np.ndarray
     body_pose: np.ndarray

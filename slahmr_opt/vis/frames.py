@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from slahmr_opt.errors import InputError
-from slahmr_opt.io.atomic import write_bytes_atomic
+from slahmr_opt.files import chmod_like_new_file, write_bytes_atomic
 from slahmr_opt.io.folder import IMAGE_EXTENSIONS
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "FrameReader",
     "FrameWriter",
     "PlainFrames",
-    "chmod_like_new_file",
     "open_frames",
 ]
 
@@ -209,14 +208,6 @@ class FrameWriter:
             self._writer = None
         if self._tmp is not None:
             Path(self._tmp).unlink(missing_ok=True)
-
-
-def chmod_like_new_file(path: str | os.PathLike) -> None:
-    """Give a temporary file (``mkstemp`` makes them 0600) the mode a new file gets (0666 less
-    the umask), before it is renamed into place."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def _encode(image: np.ndarray, suffix: str) -> bytes:

@@ -136,15 +136,48 @@ def test_run_writes_every_pass_and_resumes(tmp_path, capsys):
     loaded = load_result(out)
     assert loaded.estimate.floor is not None and loaded.floor_transform is not None
     assert (out / "world_results.npz").is_file() and (out / "trajectory.png").is_file()
-    assert "pass motion" in (out / "log.txt").read_text()
+    (first_log,) = sorted((out / "logs").iterdir())
+    first_text = first_log.read_text()
+    assert "pass motion" in first_text
+    info = json.loads((out / "scene.json").read_text())
+    assert info["files"]["log"] == f"logs/{first_log.name}" and "this_run" in info["timings"]
+    assert set(loaded.history) == {"init", "root", "smooth", "motion"}
+    assert loaded.history["smooth"]["total"].size == info["passes"]["smooth"]["steps"] + 1
+    capsys.readouterr()
     assert main(argv) == 0  # a rerun resumes from the checkpoints and gives the same result
     again = load_estimate(out)
     np.testing.assert_allclose(again.people[0].transl, final.people[0].transl)
+    printed = capsys.readouterr().out
+    assert printed.count("complete in its checkpoint, not rerun") == 3 and "this run" in printed
+    logs = sorted((out / "logs").iterdir())
+    assert len(logs) == 2 and logs[0].read_text() == first_text  # a new log; the old one kept
+    assert "complete in" in logs[1].read_text()
+    again_info = json.loads((out / "scene.json").read_text())
+    for name in ("root", "smooth", "motion"):  # the earlier run's pass times, not this run's
+        assert again_info["timings"][name] == info["timings"][name]
+    assert again_info["timings"]["this_run"] < info["timings"]["total"]
     assert main(["run", str(scene), "--out", str(out), "--set", "smooth.nonsense=1"]) == 2
     assert "nonsense" in capsys.readouterr().err
     missing = str(tmp_path / "nowhere.pth")
     assert main(["run", str(scene), "--out", str(tmp_path / "x"), "--prior", missing]) == 2
     assert "no such prior folder or file" in capsys.readouterr().err
+
+
+def test_eval_scores_with_the_body_recorded_with_the_result(tmp_path, capsys):
+    body = tmp_path / "SMPL_NEUTRAL.npz"
+    np.savez(body, **random_model_data("smpl"))
+    scene = tmp_path / "scene"
+    main(["synth", "--preset", "easy", "--people", "1", "--frames", "30", "--out", str(scene)])
+    out = tmp_path / "run"
+    argv = ["run", str(scene), "--out", str(out), "--until", "root", "--no-plot"]
+    assert main([*argv, "--body", str(body), "--set", "root.iterations=2"]) == 0
+    report = tmp_path / "eval.json"
+    assert main(["eval", str(out), "--gt", str(scene), "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["body"] == str(body)
+    assert main(["eval", str(out), "--gt", str(scene), "--json", str(report), "--body", "x"]) == 2
+    body.unlink()  # the recorded body is gone: a clear error, not a silent stand-in
+    assert main(["eval", str(out), "--gt", str(scene)]) == 2
+    assert "field 'body.source'" in capsys.readouterr().err
 
 
 def test_bad_input_is_a_clear_error(tmp_path, capsys):
@@ -268,3 +301,15 @@ def test_run_reads_each_format(tmp_path, small_scene, tracks, keypoints, cameras
     assert 1 <= len(est.people) <= len(scene.tracks)  # PHALP renames tracks by numeric tid
     if tracks != "phalp":
         assert {p.track_id for p in est.people} <= set(scene.track_ids)
+
+
+def test_a_file_no_reader_can_parse_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    def unreadable(args):
+        raise EOFError("Ran out of input")
+
+    monkeypatch.setattr("slahmr_opt.apps.run.load_input_folder", unreadable)
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "a file of this sequence is corrupt or truncated (EOFError: Ran out of input" in err
+    (log,) = (tmp_path / "out" / "logs").iterdir()
+    assert "Traceback" in log.read_text()  # the log keeps the trace for the report

@@ -94,8 +94,10 @@ def test_eval_prior_exit_status_is_one_when_the_ordering_fails(tiny_prior, monke
 def test_eval_prior_missing_prior_is_a_clear_error(tmp_path, capsys):
     assert main(["eval-prior", "--prior", str(tmp_path / "nowhere")]) == 2
     assert "no such prior folder or file" in capsys.readouterr().err
-    assert main(["eval-prior", "--clips", "0"]) == 2
-    assert "--clips: expected a positive count, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # refused by argparse before any work
+        main(["eval-prior", "--clips", "0"])
+    assert info.value.code == 2
+    assert "argument --clips: expected ≥ 1, got 0" in capsys.readouterr().err
 
 
 def test_train_prior_resumes_an_interrupted_run(tiny_prior, tmp_path, capsys):

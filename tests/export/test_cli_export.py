@@ -45,8 +45,10 @@ def test_export_bad_format_is_a_clear_error(folders, tmp_path, capsys):
     run, _ = folders
     assert main(["export", str(run), "--format", "fbx", "--out", str(tmp_path)]) == 2
     assert "--format" in capsys.readouterr().err
-    assert main(["export", str(tmp_path), "--format", "bvh", "--out", str(tmp_path)]) == 2
+    assert main(["export", str(tmp_path), "--format", "bvh", "--out", str(tmp_path / "x")]) == 2
     assert "not a result folder" in capsys.readouterr().err
+    assert main(["export", str(run), "--format", "bvh", "--out", str(run)]) == 2
+    assert "is (or contains) the input" in capsys.readouterr().err
 
 
 def test_render_video_and_still(folders, tmp_path):

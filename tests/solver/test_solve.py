@@ -27,7 +27,10 @@ def test_result_structure_and_estimates():
     for person, track in zip(result.people, s.tracks, strict=True):
         assert person.frames.tolist() == track.frames.tolist()  # T_i frames per person
     assert result.alpha_optimized and "smooth" in result.alpha_note
-    assert set(result.timings) == {"init", "root", "smooth", "motion", "total"}
+    assert set(result.timings) == {"init", "root", "smooth", "motion", "total", "this_run"}
+    passes = sum(result.timings[k] for k in ("init", "root", "smooth", "motion"))
+    assert result.timings["total"] == pytest.approx(passes)  # no resume: all of this run
+    assert result.timings["this_run"] >= passes
     json.dumps(result.summary())  # the resolved config and summaries are JSON-ready
     assert result.config == tiny_config().to_dict()
     assert result.passes["smooth"].floor is None and result.floor is not None
