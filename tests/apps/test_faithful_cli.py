@@ -15,6 +15,11 @@ def _synth(tmp_path, frames=20):
     return scene
 
 
+def _log_text(result):
+    """The run's log (``RESULT/logs/run-<time>.log``)."""
+    return "".join(p.read_text() for p in sorted((result / "logs").glob("run-*.log")))
+
+
 def test_run_with_the_users_vposer_and_betas(tmp_path, capsys):
     scene = _synth(tmp_path)
     vposer = tmp_path / "vposer_v1_0"
@@ -23,13 +28,13 @@ def test_run_with_the_users_vposer_and_betas(tmp_path, capsys):
     argv = ["run", str(scene), "--out", str(out), "--preset", "slahmr", "--until", "smooth"]
     argv += ["--set", "root.iterations=1", "--set", "smooth.iterations=1"]
     assert main([*argv, "--vposer", str(vposer), "--num-betas", "10"]) == 0
-    log = (out / "log.txt").read_text()
+    log = _log_text(out)
     assert "VPoser v1" in log and "TR00_E096.pt" in log
     capsys.readouterr()
     # without --vposer the preset falls back and the log says so
     out2 = tmp_path / "run2"
     assert main(["run", str(scene), "--out", str(out2), *argv[4:]]) == 0
-    assert "VPoser not given" in (out2 / "log.txt").read_text()
+    assert "VPoser not given" in _log_text(out2)
     # bad paths and sizes are clear errors
     assert main([*argv, "--vposer", str(tmp_path / "missing")]) == 2
     assert "no such VPoser" in capsys.readouterr().err
